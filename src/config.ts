@@ -1,0 +1,53 @@
+// Configuration: parsed once from the environment with zod; fails fast with a clear message.
+import { z } from 'zod';
+
+const csv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const intFrom = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+
+export const configSchema = z.object({
+  /** URL the gateway's pool connects with (should be the `authenticator` role). Unset: embedded PostgreSQL. */
+  DATABASE_URL: z.string().url().optional(),
+  /** URL migrations run with (a role that may create roles and schemas). Defaults to DATABASE_URL. */
+  LOTLINE_ADMIN_DATABASE_URL: z.string().url().optional(),
+  /** Password given to the `authenticator` role by `migrate` when set. */
+  LOTLINE_AUTHENTICATOR_PASSWORD: z.string().min(1).optional(),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: intFrom(3000),
+  LOTLINE_DATA_DIR: z.string().default('.lotline'),
+  LOTLINE_EMBEDDED_PORT: intFrom(54329),
+  LOTLINE_DB_SCHEMAS: csv('api'),
+  LOTLINE_DB_EXTRA_SEARCH_PATH: csv('public'),
+  LOTLINE_ANON_ROLE: z.string().default('anon'),
+  LOTLINE_ALLOWED_ROLES: csv('anon,authenticated'),
+  LOTLINE_JWT_SECRET: z.string().optional(),
+  LOTLINE_JWT_SECRET_IS_BASE64: z.stringbool().default(false),
+  LOTLINE_JWKS_URL: z.string().url().optional(),
+  LOTLINE_JWKS_FILE: z.string().optional(),
+  LOTLINE_JWT_AUD: z.string().optional(),
+  LOTLINE_JWT_ISS: z.string().optional(),
+  LOTLINE_JWT_ROLE_CLAIM: z.string().default('$.role'),
+  LOTLINE_POOL_SIZE: intFrom(10),
+  LOTLINE_POOL_TIMEOUT_MS: intFrom(10_000),
+  LOTLINE_STATEMENT_TIMEOUT_MS: intFrom(0),
+  LOTLINE_MAX_BODY_BYTES: intFrom(1_048_576),
+  LOTLINE_CORS_ORIGINS: csv('*'),
+  LOTLINE_PRE_REQUEST: z.string().optional(),
+  LOTLINE_TX_END: z.enum(['commit', 'commit-allow-override', 'rollback', 'rollback-allow-override']).default('commit'),
+  LOTLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,105 @@
+// lotline's migrate: bootstrap roles → graphile-migrate (committed, then current) → code in sql/.
+// Running it twice changes nothing. See docs/conventions.md.
+import { Logger, migrate as gmMigrate, watch as gmWatch, type Settings } from 'graphile-migrate';
+import postgres from 'postgres';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+
+export interface MigrateOptions {
+  /** Connection with rights to create roles, schemas and tables (a superuser for the embedded default). */
+  adminUrl: string;
+  /** When given, set as the `authenticator` role's password. */
+  authenticatorPassword?: string;
+  log?: (line: string) => void;
+}
+
+function sqlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql') && statSync(join(dir, f)).isFile())
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function hasCurrentMigration(folder: string): boolean {
+  const file = join(folder, 'current.sql');
+  const dir = join(folder, 'current');
+  if (existsSync(file)) return readFileSync(file, 'utf8').replace(/--.*$/gm, '').trim().length > 0;
+  return sqlFiles(dir).some((f) => readFileSync(f, 'utf8').replace(/--.*$/gm, '').trim().length > 0);
+}
+
+/** The code phase, in the order it is applied: app helpers, api (rebuilt), policies, finalize. */
+export function codeFiles(): { app: string[]; apiTypes: string[]; api: string[]; policies: string[]; finalize: string } {
+  return {
+    app: sqlFiles(join(ROOT, 'sql', 'app')),
+    apiTypes: sqlFiles(join(ROOT, 'sql', 'api', 'types')),
+    api: sqlFiles(join(ROOT, 'sql', 'api')),
+    policies: sqlFiles(join(ROOT, 'sql', 'policies')),
+    finalize: join(ROOT, 'sql', 'finalize.sql'),
+  };
+}
+
+export async function migrateDatabase(opts: MigrateOptions): Promise<void> {
+  const log = opts.log ?? (() => {});
+  const sql = postgres(opts.adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(readFileSync(join(ROOT, 'migrations', 'afterReset.sql'), 'utf8'));
+    if (opts.authenticatorPassword) {
+      const [row] = await sql<{ q: string }[]>`select format('alter role authenticator with password %L', ${opts.authenticatorPassword}::text) as q`;
+      await sql.unsafe(row!.q);
+    }
+  } finally {
+    await sql.end();
+  }
+
+  const url = new URL(opts.adminUrl);
+  const root = new URL(opts.adminUrl);
+  root.pathname = '/template1';
+  const settings: Settings = {
+    connectionString: opts.adminUrl,
+    rootConnectionString: root.toString(),
+    databaseOwner: decodeURIComponent(url.username) || 'postgres',
+    migrationsFolder: join(ROOT, 'migrations'),
+    logger: makeLogger(log),
+  };
+  await gmMigrate(settings);
+  if (hasCurrentMigration(settings.migrationsFolder!)) await gmWatch(settings, true);
+
+  await applyCode(opts.adminUrl);
+  log('migrate: done');
+}
+
+/** Applies sql/ in one transaction: a failure leaves the previous code in place. */
+export async function applyCode(adminUrl: string): Promise<void> {
+  const files = codeFiles();
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.begin(async (tx) => {
+      await tx.unsafe(`set local check_function_bodies = off`);
+      await tx.unsafe(`create schema if not exists app`);
+      for (const f of files.app) await runFile(tx, f);
+      await tx.unsafe(`drop schema if exists api cascade; create schema api`);
+      for (const f of [...files.apiTypes, ...files.api, ...files.policies, files.finalize]) await runFile(tx, f);
+      await tx.unsafe(`notify pgrst, 'reload schema'`);
+    });
+  } finally {
+    await sql.end();
+  }
+}
+
+async function runFile(tx: postgres.TransactionSql, file: string): Promise<void> {
+  try {
+    await tx.unsafe(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const e = err as Error & { position?: string };
+    throw new Error(`${file}: ${e.message}${e.position ? ` (at character ${e.position})` : ''}`, { cause: err });
+  }
+}
+
+function makeLogger(log: (l: string) => void): Logger {
+  return new Logger(() => (level, message) => {
+    if (level !== 'debug') log(`[graphile-migrate] ${message}`);
+  });
+}
