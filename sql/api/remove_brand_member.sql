@@ -5,9 +5,7 @@ as $$
 declare v_row data.brand_members;
 begin
   perform app.require_role(_brand_id, 'admin', 'members:write');
-  -- lock the brand's owner rows so two removals cannot both leave it ownerless
-  perform 1 from data.brand_members m where m.brand_id = _brand_id and m.role = 'owner' for update;
-  select * into v_row from data.brand_members m where m.brand_id = _brand_id and m.user_id = _user_id for update;
+  select * into v_row from data.brand_members m where m.brand_id = _brand_id and m.user_id = _user_id;
   if not found then
     perform app.raise('PT404', format('Member %s not found on brand %s', _user_id, _brand_id),
                       jsonb_build_object('field', '_user_id', 'rule', 'exists'));
@@ -16,6 +14,8 @@ begin
     perform app.raise('42501', format('Forbidden: owner role required on brand %s to remove an owner', _brand_id),
                       jsonb_build_object('field', '_user_id', 'rule', 'role', 'required_role', 'owner'));
   end if;
+  -- lock the brand's owner rows so two removals cannot both leave it ownerless
+  perform 1 from data.brand_members m where m.brand_id = _brand_id and m.role = 'owner' for update;
   if v_row.role = 'owner' and (select count(*) from data.brand_members m where m.brand_id = _brand_id and m.role = 'owner') = 1 then
     perform app.raise('PT409', format('Cannot remove the last owner of brand %s', _brand_id),
                       jsonb_build_object('field', '_user_id', 'rule', 'last_owner'));

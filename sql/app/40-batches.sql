@@ -106,7 +106,7 @@ begin
   if length(btrim(_value)) > _max then
     perform app.invalid(_field, 'max_length', format('%s must be at most %s characters', _field, _max));
   end if;
-  if strpos(_value, chr(0)) > 0 or _value ~ '[\u0001-\u0008\u000B\u000C\u000E-\u001F]' then
+  if _value ~ '[\u0001-\u0008\u000B\u000C\u000E-\u001F]' then
     perform app.invalid(_field, 'printable', format('%s must not contain control characters', _field));
   end if;
   return btrim(_value);

@@ -62,7 +62,8 @@ export async function createTestDb(): Promise<TestDb> {
 }
 
 export interface Who {
-  sub: string;
+  /** null: the authenticated role without a subject claim */
+  sub: string | null;
   scope?: string;
 }
 
@@ -83,8 +84,10 @@ export async function asUser<T>(
 ): Promise<T> {
   try {
     return await sql.begin(async (tx) => {
-      if (who) await tx`select app.act_as(${who.sub}, ${who.scope ?? null})`;
-      else await tx`select app.act_as_anon()`;
+      if (!who) await tx`select app.act_as_anon()`;
+      else if (who.sub === null) {
+        await tx`select set_config('request.jwt.claims', '{"role":"authenticated"}', true), set_config('role', 'authenticated', true)`;
+      } else await tx`select app.act_as(${who.sub}, ${who.scope ?? null})`;
       const value = await fn(tx);
       if (opts.commit === false) throw new Rollback(value);
       return value;

@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// lotline CLI: serve, migrate, gen, token, seed.
+import { Command } from 'commander';
+import { loadConfig, type Config } from '../config.ts';
+import { openDatabase } from '../db/open.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+import { loadDevSecrets } from '../db/secrets.ts';
+import { mintToken } from './token.ts';
+import { DEMO_USER, seedDemo } from './seed.ts';
+
+const program = new Command().name('lotline').description('Postgres-native RPC backend for product batches');
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+}
+
+const log = (line: string) => {
+  if (process.env.LOTLINE_VERBOSE) console.error(line);
+};
+
+program
+  .command('serve', { isDefault: true })
+  .description('start the HTTP gateway (embedded PostgreSQL when DATABASE_URL is unset)')
+  .option('--no-migrate', 'do not migrate before serving')
+  .option('--no-demo', 'do not create the demo brand')
+  .action(async (opts: { migrate: boolean; demo: boolean }) => {
+    const cfg = config();
+    const db = await openDatabase(cfg, { migrate: opts.migrate, log });
+    const { createGateway, gatewaySettingsFromConfig } = await import('../gateway/server.ts');
+    const gateway = await createGateway(gatewaySettingsFromConfig(cfg, { databaseUrl: db.databaseUrl, jwtSecret: db.jwtSecret }));
+    const url = await gateway.listen(cfg.PORT, cfg.HOST);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`\n${signal}: finishing in-flight requests and stopping…`);
+      await gateway.close();
+      await db.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+
+    console.log(`lotline serving ${url}  (database: ${db.embedded ? `embedded PostgreSQL, data in ${cfg.LOTLINE_DATA_DIR}/pgdata` : 'DATABASE_URL'})`);
+    if (db.jwtSecret && opts.demo) {
+      const demo = await seedDemo(db.databaseUrl);
+      const token = await mintToken({ secret: db.jwtSecret, sub: DEMO_USER, ttl: '30d', aud: cfg.LOTLINE_JWT_AUD, iss: cfg.LOTLINE_JWT_ISS });
+      const host = url.replace('127.0.0.1', 'localhost');
+      console.log(`\nDevelopment token for ${DEMO_USER} (owner of the demo brand ${demo.brandId}), valid 30 days:\n\n  export TOKEN=${token}\n`);
+      console.log('Try:\n');
+      console.log(`  curl -s ${host}/rpc/list_product_batches -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`);
+      console.log(`       -d '{"_brand_id":"${demo.brandId}","_product_id":"${demo.productId}"}'\n`);
+      console.log(`API reference: ${host}/docs   OpenAPI: ${host}/   Ctrl-C stops the server${db.embedded ? ' and the database' : ''}.`);
+    }
+  });
+
+program
+  .command('migrate')
+  .description('bootstrap roles, run migrations, apply sql/ (idempotent)')
+  .action(async () => {
+    const cfg = config();
+    if (cfg.DATABASE_URL) {
+      const adminUrl = cfg.LOTLINE_ADMIN_DATABASE_URL ?? cfg.DATABASE_URL;
+      await migrateDatabase({ adminUrl, authenticatorPassword: cfg.LOTLINE_AUTHENTICATOR_PASSWORD, log: console.log });
+    } else {
+      const db = await openDatabase(cfg, { migrate: true, log: console.log });
+      await db.close();
+    }
+    console.log('migrated');
+  });
+
+program
+  .command('token')
+  .description('mint a development JWT (HS256) with the configured or generated secret')
+  .option('--sub <sub>', 'subject (user id)', DEMO_USER)
+  .option('--scope <scope>', 'space-separated scopes, e.g. "integration:batches:write"')
+  .option('--role <role>', 'database role claim', 'authenticated')
+  .option('--ttl <ttl>', 'lifetime (jose time span: 30m, 12h, 7d)', '24h')
+  .action(async (opts: { sub: string; scope?: string; role: string; ttl: string }) => {
+    const cfg = config();
+    const secret = cfg.LOTLINE_JWT_SECRET ?? loadDevSecrets(cfg.LOTLINE_DATA_DIR).jwtSecret;
+    console.log(await mintToken({ secret, secretIsBase64: cfg.LOTLINE_JWT_SECRET_IS_BASE64 && !!cfg.LOTLINE_JWT_SECRET, sub: opts.sub, scope: opts.scope, role: opts.role, ttl: opts.ttl, aud: cfg.LOTLINE_JWT_AUD, iss: cfg.LOTLINE_JWT_ISS }));
+  });
+
+program
+  .command('seed')
+  .description('create the demo brand, product and batch for the demo user (through the api functions)')
+  .option('--sub <sub>', 'owner of the demo brand', DEMO_USER)
+  .action(async (opts: { sub: string }) => {
+    const cfg = config();
+    const db = await openDatabase(cfg, { migrate: true, log });
+    try {
+      const ids = await seedDemo(db.databaseUrl, opts.sub);
+      console.log(JSON.stringify(ids));
+    } finally {
+      await db.close();
+    }
+  });
+
+program.parseAsync().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,146 @@
+// Catalog lints: read the migrated database and fail on what the conventions forbid, so a table or
+// function added later without the right guards fails here without anyone writing a new test.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestDb, type TestDb } from './support/db.ts';
+import { loadCatalog, type Catalog } from '../src/catalog/introspect.ts';
+import { ROOT } from '../src/db/migrate.ts';
+
+let db: TestDb;
+let catalog: Catalog;
+beforeAll(async () => {
+  db = await createTestDb();
+  catalog = await loadCatalog(db.admin, ['api']);
+});
+afterAll(async () => db?.drop());
+
+/** The functions anon may execute: the consumer-facing public view. */
+export const PUBLIC_FUNCTIONS = ['get_public_batch', 'resolve_digital_link', 'resolve_serial'];
+
+describe('data tables', () => {
+  it('every data table has RLS enabled and forced, and policies', async () => {
+    const rows = await db.admin<{ table: string; rls: boolean; forced: boolean; policies: number }[]>`
+      select c.relname as table, c.relrowsecurity as rls, c.relforcerowsecurity as forced,
+             (select count(*)::int from pg_policy p where p.polrelid = c.oid) as policies
+        from pg_class c where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p')`;
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    const bad = rows.filter((r) => !r.rls || !r.forced || r.policies === 0);
+    expect(bad, `tables without forced RLS or policies: ${JSON.stringify(bad)}`).toEqual([]);
+  });
+
+  it('every data table carries brand_id and is owned by the non-login owner', async () => {
+    const rows = await db.admin<{ table: string; has_brand: boolean; owner: string }[]>`
+      select c.relname as table, pg_get_userbyid(c.relowner) as owner,
+             exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'brand_id' and a.attnotnull) as has_brand
+        from pg_class c where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p')`;
+    const bad = rows.filter((r) => (r.table !== 'brands' && !r.has_brand) || r.owner !== 'lotline_owner');
+    expect(bad).toEqual([]);
+    const [login] = await db.admin`select rolcanlogin, rolbypassrls, rolsuper from pg_roles where rolname = 'lotline_owner'`;
+    expect(login).toEqual({ rolcanlogin: false, rolbypassrls: false, rolsuper: false });
+  });
+
+  it('every foreign key is covered by an index that starts with its columns', async () => {
+    const rows = await db.admin<{ fk: string; table: string }[]>`
+      select con.conname as fk, con.conrelid::regclass::text as table
+        from pg_constraint con
+       where con.contype = 'f' and con.connamespace = 'data'::regnamespace
+         and not exists (
+           select from pg_index i
+            where i.indrelid = con.conrelid
+              and (i.indkey::int2[])[0:cardinality(con.conkey) - 1] @> con.conkey
+              and (i.indkey::int2[])[0:cardinality(con.conkey) - 1] <@ con.conkey)`;
+    expect(rows, `unindexed foreign keys: ${JSON.stringify(rows)}`).toEqual([]);
+  });
+
+  it('every foreign key between brand tables includes brand_id', async () => {
+    const rows = await db.admin<{ fk: string }[]>`
+      select con.conname as fk from pg_constraint con
+       where con.contype = 'f' and con.connamespace = 'data'::regnamespace
+         and con.confrelid <> 'data.brands'::regclass
+         and not exists (select from pg_attribute a where a.attrelid = con.conrelid and a.attnum = any (con.conkey) and a.attname = 'brand_id')`;
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('functions', () => {
+  it('no SECURITY DEFINER function lacks search_path, and none is exposed in api', async () => {
+    const rows = await db.admin<{ fn: string; config: string[] | null; schema: string }[]>`
+      select p.oid::regprocedure::text as fn, p.proconfig as config, n.nspname as schema
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+       where p.prosecdef and n.nspname in ('api', 'app', 'data')`;
+    expect(rows.filter((r) => !(r.config ?? []).some((c) => c === 'search_path=""' || c === 'search_path='))).toEqual([]);
+    expect(rows.filter((r) => r.schema === 'api')).toEqual([]);
+    // definers are owned by the BYPASSRLS helper role, and PUBLIC cannot execute them
+    const owners = await db.admin<{ fn: string }[]>`
+      select p.oid::regprocedure::text as fn from pg_proc p
+       where p.prosecdef and p.pronamespace = 'app'::regnamespace
+         and (pg_get_userbyid(p.proowner) <> 'lotline_auth' or has_function_privilege('public', p.oid, 'execute'))`;
+    expect(owners).toEqual([]);
+  });
+
+  it('every api function has a comment, a fixed search_path and explicit volatility use', () => {
+    const missing = catalog.functions.filter((f) => !f.description || f.description.trim().length < 10).map((f) => f.signature);
+    expect(missing).toEqual([]);
+    const noPath = catalog.functions.filter((f) => f.settings.search_path === undefined).map((f) => f.signature);
+    expect(noPath).toEqual([]);
+    // readers are stable: list/get/find/search/lookup/resolve functions must not be volatile
+    const readers = catalog.functions.filter((f) => /^(list|get|find|search|lookup|resolve|batch_quantities)_/.test(f.name));
+    expect(readers.filter((f) => f.volatility === 'volatile').map((f) => f.name)).toEqual([]);
+  });
+
+  it('each api function lives in its own file named after it', () => {
+    const files = new Set(readdirSync(join(ROOT, 'sql', 'api')).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, '')));
+    const names = new Set(catalog.functions.map((f) => f.name));
+    expect([...names].filter((n) => !files.has(n))).toEqual([]);
+    expect([...files].filter((n) => !names.has(n))).toEqual([]);
+  });
+
+  it('anon may execute exactly the public functions', async () => {
+    const rows = await db.admin<{ name: string }[]>`
+      select p.proname as name from pg_proc p
+       where p.pronamespace = 'api'::regnamespace and has_function_privilege('anon', p.oid, 'execute')
+       order by 1`;
+    const allowed = rows.map((r) => r.name);
+    expect(allowed.filter((n) => !PUBLIC_FUNCTIONS.includes(n))).toEqual([]);
+    // anon holds no privilege on any data table
+    const tables = await db.admin`
+      select c.relname from pg_class c where c.relnamespace = 'data'::regnamespace and c.relkind = 'r'
+         and (has_table_privilege('anon', c.oid, 'select') or has_table_privilege('anon', c.oid, 'insert')
+              or has_table_privilege('anon', c.oid, 'update') or has_table_privilege('anon', c.oid, 'delete'))`;
+    expect(tables).toEqual([]);
+  });
+
+  it('PUBLIC cannot execute api functions', async () => {
+    const rows = await db.admin`
+      select p.proname from pg_proc p
+       where p.pronamespace = 'api'::regnamespace and has_function_privilege('public', p.oid, 'execute')`;
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('documentation matches the code', () => {
+  it('docs/state-machine.md lists exactly the batch transitions of app.batch_status_next', async () => {
+    const md = readFileSync(join(ROOT, 'docs', 'state-machine.md'), 'utf8');
+    const section = md.split('## Batches')[1]!.split('\n## ')[0]!;
+    const documented = new Map<string, string[]>();
+    for (const m of section.matchAll(/^\| `(\w+)` \| (.+) \|$/gm)) {
+      const targets = m[2]!.trim() === '— (terminal)' ? [] : m[2]!.split(',').map((t) => t.trim().split(' ')[0]!);
+      documented.set(m[1]!, targets.sort());
+    }
+    const rows = await db.admin<{ s: string; next: string[] }[]>`
+      select s, app.batch_status_next(s) as next from unnest(app.batch_statuses()) s`;
+    expect(documented.size).toBe(rows.length);
+    for (const r of rows) expect(documented.get(r.s), r.s).toEqual([...r.next].sort());
+  });
+
+  it('docs/errors.md lists every SQLSTATE the api raises through app.raise', async () => {
+    const md = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
+    const rows = await db.admin<{ src: string }[]>`
+      select prosrc as src from pg_proc where pronamespace in ('api'::regnamespace, 'app'::regnamespace)`;
+    const codes = new Set<string>();
+    for (const r of rows) for (const m of r.src.matchAll(/app\.raise\('([0-9A-Z]{5})'/g)) codes.add(m[1]!);
+    expect(codes.size).toBeGreaterThan(3);
+    expect([...codes].filter((c) => !md.includes(`\`${c}\``))).toEqual([]);
+  });
+});
