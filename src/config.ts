@@ -38,6 +38,17 @@ export const configSchema = z.object({
   LOTLINE_CORS_ORIGINS: csv('*'),
   LOTLINE_PRE_REQUEST: z.string().optional(),
   LOTLINE_TX_END: z.enum(['commit', 'commit-allow-override', 'rollback', 'rollback-allow-override']).default('commit'),
+  // gateway extras (added by the gateway engineer)
+  /** Direct connection for the schema-reload LISTEN and catalog queries (past PgBouncer). Defaults to DATABASE_URL. */
+  LOTLINE_LISTEN_DATABASE_URL: z.string().url().optional(),
+  /** NOTIFY channel for schema reloads (PostgREST's db-channel); empty disables listening. */
+  LOTLINE_DB_CHANNEL: z.string().default('pgrst'),
+  LOTLINE_JWKS_TIMEOUT_MS: intFrom(5000),
+  LOTLINE_JWT_CACHE_MAX_ENTRIES: intFrom(1000),
+  LOTLINE_OPENAPI_MODE: z.enum(['follow-privileges', 'ignore-privileges', 'disabled']).default('follow-privileges'),
+  LOTLINE_OPENAPI_SERVER_URL: z.string().url().optional(),
+  LOTLINE_MAX_ROWS: intFrom(0),
+  LOTLINE_HOISTED_TX_SETTINGS: csv('statement_timeout,plan_filter.statement_cost_limit,default_transaction_isolation'),
   LOTLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -45,7 +45,7 @@ export async function openDatabase(
     });
   } catch (e) {
     throw new Error(
-      `Could not start the embedded PostgreSQL on port ${config.LOTLINE_EMBEDDED_PORT} (data in ${config.LOTLINE_DATA_DIR}/pgdata): ${(e as Error).message}. ` +
+      `Could not start the embedded PostgreSQL on port ${config.LOTLINE_EMBEDDED_PORT} (data in ${config.LOTLINE_DATA_DIR}/pgdata): ${e instanceof Error ? e.message : String(e ?? "unknown error (see LOTLINE_VERBOSE=1 output)")}. ` +
         'Set LOTLINE_EMBEDDED_PORT to a free port, or DATABASE_URL to use an existing server.',
       { cause: e },
     );

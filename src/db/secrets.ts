@@ -12,7 +12,9 @@ export interface DevSecrets {
 const fresh = (): string => randomBytes(32).toString('base64url');
 
 export function loadDevSecrets(dataDir: string): DevSecrets {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // traversable: as root the embedded cluster runs as the 'postgres' user and must reach dataDir/pgdata;
+  // the secrets file itself is 0600
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const file = join(dataDir, 'secrets.json');
   const existing: Partial<DevSecrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const secrets: DevSecrets = {

@@ -83,7 +83,7 @@ export async function asUser<T>(
   opts: { commit?: boolean } = {},
 ): Promise<T> {
   try {
-    return await sql.begin(async (tx) => {
+    return (await sql.begin(async (tx) => {
       if (!who) await tx`select app.act_as_anon()`;
       else if (who.sub === null) {
         await tx`select set_config('request.jwt.claims', '{"role":"authenticated"}', true), set_config('role', 'authenticated', true)`;
@@ -91,7 +91,7 @@ export async function asUser<T>(
       const value = await fn(tx);
       if (opts.commit === false) throw new Rollback(value);
       return value;
-    });
+    })) as T;
   } catch (e) {
     if (e instanceof Rollback) return e.value as T;
     throw e;

@@ -1,0 +1,145 @@
+create function api.upsert_products(_brand_id uuid, _products jsonb)
+returns api.sync_result
+language plpgsql volatile security invoker set search_path = ''
+as $$
+declare
+  v_in      jsonb;    -- one object per input record, input order: outcome of validation + values to write
+  v_expect  jsonb;    -- externalId → version read while validating, for the rows to update
+  v_ids     uuid[];
+  v_exts    text[];
+  v_new     boolean[];
+  v_result  api.sync_result;
+begin
+  perform app.require_role(_brand_id, 'editor', 'integration:products:write');
+  perform app.sync_check_payload(_products, '_products');     -- 400 before anything is read or written
+  perform app.sync_lock(_brand_id, 'products');
+
+  -- 1. Validate every record in one statement (absent key = keep the stored value, null = clear it).
+  with src as (
+    select t.ord::integer as ord, t.r, jsonb_typeof(t.r) = 'object' as is_obj
+      from jsonb_array_elements(_products) with ordinality as t(r, ord)
+  ), f as (
+    select s.ord,
+           app.sync_text(s.r -> 'externalId') as ext,
+           app.sync_text(s.r -> 'name') as name,
+           s.is_obj and s.r ? 'supplierExternalId' as has_supplier, app.sync_text(s.r -> 'supplierExternalId') as supplier_ext,
+           s.is_obj and s.r ? 'gtin' as has_gtin,                 app.sync_gtin(s.r -> 'gtin') as gtin,
+           s.is_obj and s.r ? 'sku' as has_sku,                   app.sync_text(s.r -> 'sku') as sku,
+           s.is_obj and s.r ? 'ean' as has_ean,                   app.sync_text(s.r -> 'ean') as ean,
+           s.is_obj and s.r ? 'articleCode' as has_article_code,  app.sync_text(s.r -> 'articleCode') as article_code,
+           s.is_obj and s.r ? 'unit' as has_unit,                 app.sync_text(s.r -> 'unit') as unit,
+           s.is_obj and s.r ? 'expirable' as has_expirable,       app.sync_bool(s.r -> 'expirable') as expirable,
+           s.is_obj and s.r ? 'serialized' as has_serialized,     app.sync_bool(s.r -> 'serialized') as serialized,
+           s.is_obj and s.r ? 'attributes' as has_attributes,
+           case when jsonb_typeof(s.r -> 'attributes') = 'object' then s.r -> 'attributes' end as attributes,
+           case when not s.is_obj then format('record #%s must be a JSON object', s.ord)
+                else nullif(concat_ws('; ',
+                  app.sync_text_error(s.r -> 'externalId', 'externalId', 200, true)
+                    || case when app.sync_text(s.r -> 'externalId') is null then format(' (record #%s)', s.ord) else '' end,
+                  app.sync_text_error(s.r -> 'name', 'name', 300, true),
+                  app.sync_text_error(s.r -> 'supplierExternalId', 'supplierExternalId', 200, false),
+                  app.sync_gtin_error(s.r -> 'gtin', 'gtin'),
+                  app.sync_text_error(s.r -> 'sku', 'sku', 100, false),
+                  app.sync_text_error(s.r -> 'ean', 'ean', 50, false),
+                  app.sync_text_error(s.r -> 'articleCode', 'articleCode', 100, false),
+                  app.sync_text_error(s.r -> 'unit', 'unit', 32, false),
+                  app.sync_bool_error(s.r -> 'expirable', 'expirable'),
+                  app.sync_bool_error(s.r -> 'serialized', 'serialized'),
+                  app.sync_object_error(s.r -> 'attributes', 'attributes'),
+                  app.sync_unknown_fields_error(s.r, array['externalId', 'name', 'supplierExternalId', 'gtin', 'sku', 'ean',
+                                                          'articleCode', 'unit', 'expirable', 'serialized', 'attributes'])), '')
+           end as field_error
+      from src s
+  ), j as (
+    select f.*, x as cur, sup.id as supplier_id,
+           case when f.ext is not null then count(*) over (partition by f.ext) end as ext_count,
+           case when f.has_supplier then sup.id else x.supplier_id end as m_supplier_id,
+           case when f.has_gtin then f.gtin else x.gtin end as m_gtin,
+           case when f.has_sku then f.sku else x.sku end as m_sku,
+           case when f.has_ean then f.ean else x.ean end as m_ean,
+           case when f.has_article_code then f.article_code else x.article_code end as m_article_code,
+           case when f.has_unit then f.unit else x.unit end as m_unit,
+           case when f.has_expirable then coalesce(f.expirable, false) else coalesce(x.expirable, false) end as m_expirable,
+           case when f.has_serialized then coalesce(f.serialized, false) else coalesce(x.serialized, false) end as m_serialized,
+           case when f.has_attributes then coalesce(f.attributes, '{}') else coalesce(x.attributes, '{}') end as m_attributes
+      from f
+      left join data.products x on x.brand_id = _brand_id and x.external_id = f.ext
+      left join data.suppliers sup on sup.brand_id = _brand_id and sup.external_id = f.supplier_ext
+  ), e as (
+    select j.*,
+           (j.cur).id is null
+             or ((j.cur).name, (j.cur).supplier_id, (j.cur).gtin, (j.cur).sku, (j.cur).ean, (j.cur).article_code, (j.cur).unit,
+                 (j.cur).expirable, (j.cur).serialized, (j.cur).attributes)
+                is distinct from (j.name, j.m_supplier_id, j.m_gtin, j.m_sku, j.m_ean, j.m_article_code, j.m_unit,
+                 j.m_expirable, j.m_serialized, j.m_attributes) as will_change,
+           nullif(concat_ws('; ',
+             j.field_error,
+             case when j.ext_count > 1 then format('externalId "%s" appears %s times in this payload', j.ext, j.ext_count) end,
+             case when j.supplier_ext is not null and j.supplier_id is null and length(j.supplier_ext) <= 200
+                  then format('Supplier with externalId "%s" not found. Sync suppliers first.', j.supplier_ext) end
+           ), '') as error
+      from j
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'ord', e.ord, 'ext', e.ext, 'id', (e.cur).id, 'error', e.error, 'change', e.will_change,
+           'name', e.name, 'supplier_id', e.m_supplier_id, 'gtin', e.m_gtin, 'sku', e.m_sku, 'ean', e.m_ean,
+           'article_code', e.m_article_code, 'unit', e.m_unit, 'expirable', e.m_expirable, 'serialized', e.m_serialized,
+           'attributes', e.m_attributes) order by e.ord), '[]'),
+         coalesce(jsonb_object_agg(e.ext, (e.cur).version)
+                    filter (where e.error is null and e.will_change and (e.cur).id is not null), '{}')
+    into v_in, v_expect
+    from e;
+
+  -- 2. Write only what is new or changed (version guard: see upsert_batches).
+  with v as (
+    select x.* from jsonb_to_recordset(v_in) as x(ext text, error text, change boolean, name text, supplier_id uuid,
+                                                 gtin text, sku text, ean text, article_code text, unit text,
+                                                 expirable boolean, serialized boolean, attributes jsonb)
+     where x.error is null and x.change
+  ), up as (
+    insert into data.products as p (brand_id, external_id, name, supplier_id, gtin, sku, ean, article_code, unit,
+                                    expirable, serialized, attributes)
+    select _brand_id, v.ext, v.name, v.supplier_id, v.gtin, v.sku, v.ean, v.article_code, v.unit,
+           v.expirable, v.serialized, v.attributes
+      from v
+     order by v.ext
+    on conflict (brand_id, external_id) do update
+       set name = excluded.name, supplier_id = excluded.supplier_id, gtin = excluded.gtin, sku = excluded.sku,
+           ean = excluded.ean, article_code = excluded.article_code, unit = excluded.unit,
+           expirable = excluded.expirable, serialized = excluded.serialized, attributes = excluded.attributes
+     where p.version = (v_expect ->> excluded.external_id)::integer
+       and (p.name, p.supplier_id, p.gtin, p.sku, p.ean, p.article_code, p.unit, p.expirable, p.serialized, p.attributes)
+           is distinct from (excluded.name, excluded.supplier_id, excluded.gtin, excluded.sku, excluded.ean,
+                             excluded.article_code, excluded.unit, excluded.expirable, excluded.serialized, excluded.attributes)
+    returning p.id, p.external_id, p.xmax = 0 as created
+  )
+  select array_agg(up.id), array_agg(up.external_id), array_agg(up.created) into v_ids, v_exts, v_new from up;
+
+  -- 3. The seed's response, records in input order.
+  select count(*) filter (where r.status = 'ERROR') = 0,
+         (count(*) filter (where r.status = 'CREATED'))::integer,
+         (count(*) filter (where r.status = 'UPDATED'))::integer,
+         coalesce(jsonb_agg(jsonb_build_object('externalId', r.ext, 'error', r.error) order by r.ord)
+                    filter (where r.status = 'ERROR'), '[]'),
+         coalesce(jsonb_agg(jsonb_build_object('externalId', r.ext, 'internalId', r.internal_id, 'status', r.status) order by r.ord), '[]'),
+         '[]'::jsonb
+    into v_result
+    from (
+      select x.ord, x.ext,
+             case when x.error is not null then 'ERROR'
+                  when not x.change then 'UNCHANGED'
+                  when w.id is null then 'ERROR'
+                  when w.created then 'CREATED'
+                  else 'UPDATED' end as status,
+             coalesce(x.error, case when x.change and w.id is null
+               then format('Product with externalId "%s" was changed by another request during this push; push it again', x.ext) end) as error,
+             coalesce(w.id, x.id) as internal_id
+        from jsonb_to_recordset(v_in) as x(ord integer, ext text, id uuid, error text, change boolean)
+        left join unnest(v_exts, v_ids, v_new) as w(ext, id, created) on w.ext = x.ext and x.error is null
+    ) r;
+  return v_result;
+end
+$$;
+comment on function api.upsert_products(uuid, jsonb) is
+  $$Bulk upsert of products keyed by externalId within the brand (seed B, POST /integration/products; sync suppliers first, batches after). _products: JSON array of at most 500 records {externalId, name (required), supplierExternalId, gtin (8/12/13/14 digits, valid check digit; stored as GTIN-14), sku, ean, articleCode, unit, expirable, serialized (booleans), attributes (object)}; an absent key keeps the stored value, null clears it. An unknown supplier: 'Supplier with externalId "S-9" not found. Sync suppliers first.' Each record is CREATED, UPDATED, UNCHANGED (identical push: nothing written) or ERROR; a bad record never sinks the others. Returns {success, created, updated, errors, records, ddsCreated: []}; success is false when any record failed (the valid ones are still written). Requires editor and, for scoped tokens, integration:products:write. Errors: 400 (_products not an array, or more than 500 records, rule max_items), 401, 403.$$;
+grant execute on function api.upsert_products(uuid, jsonb) to authenticated;

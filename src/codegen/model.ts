@@ -1,0 +1,300 @@
+// From the shared catalog (src/catalog/introspect.ts) to what the renderers need: the callable
+// functions of each exposed schema in a stable order, the composite and enum types they reach, and
+// the Postgres → TypeScript / zod mapping (docs/typed-clients.md has the table).
+//
+// The mapping follows what the HTTP door returns: PostgREST (and lotline's gateway) serialise
+// results with Postgres' own JSON functions, so a type is a JSON number only for int2/int4/int8/
+// float4/float8/numeric, a boolean for bool, JSON for json/jsonb, arrays and composites as JSON
+// arrays and objects, and every other type is its text output as a JSON string.
+import { resolveDomain, type Catalog, type PgArg, type PgFunction, type PgType } from '../catalog/introspect.ts';
+
+export type Side = 'arg' | 'result';
+
+/** How the server-side client hands a JS value to a parameter (see generated/runtime.ts). */
+export type ArgKind = 'plain' | 'json' | 'array' | 'composite' | 'composite_array';
+
+export interface FnModel {
+  fn: PgFunction;
+  /** input args as callers see them (name '' for a single unnamed json/text argument) */
+  inputs: PgArg[];
+  returns: 'void' | 'scalar' | 'scalars' | 'row' | 'rows';
+}
+
+export interface SchemaModel {
+  name: string;
+  /** name → overloads, names sorted, overloads ordered by signature */
+  functions: [string, FnModel[]][];
+  /** composite types of this schema reached by the functions, dependencies first */
+  composites: PgType[];
+  enums: PgType[];
+}
+
+export interface Model {
+  catalog: Catalog;
+  schemas: SchemaModel[];
+  exposed: Set<string>;
+  /** composite types of every exposed schema, dependencies first (zod consts are declared in this order) */
+  composites: PgType[];
+  enums: PgType[];
+}
+
+const JSON_NUMBER = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'numeric']);
+const UNNAMED_OK = new Set(['json', 'jsonb', 'text', 'xml', 'bytea']);
+
+export const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function typeOf(cat: Catalog, oid: number): PgType {
+  const t = cat.types.get(oid);
+  if (!t) throw new Error(`codegen: type oid ${oid} is not in the catalog`);
+  return t;
+}
+
+/** Domains resolved to their base type. */
+export function baseType(cat: Catalog, oid: number): PgType {
+  return resolveDomain(cat.types, oid) ?? typeOf(cat, oid);
+}
+
+/** PostgREST's rule: callable when every input is named, or the only input is one unnamed json/jsonb/text/xml/bytea. */
+export function isCallable(cat: Catalog, fn: PgFunction): boolean {
+  const unnamed = fn.inputs.filter((a) => a.name === '');
+  if (unnamed.length === 0) return true;
+  if (fn.inputs.length !== 1) return false;
+  const t = baseType(cat, fn.inputs[0]!.typeOid);
+  return t.schema === 'pg_catalog' && UNNAMED_OK.has(t.name);
+}
+
+export function returnShape(fn: PgFunction): FnModel['returns'] {
+  if (fn.returnsVoid && !fn.returnsSet) return 'void';
+  if (fn.returnsComposite) return fn.returnsSet ? 'rows' : 'row';
+  return fn.returnsSet ? 'scalars' : 'scalar';
+}
+
+const qualified = (t: PgType): string => `${t.schema}.${t.name}`;
+
+export function buildModel(catalog: Catalog): Model {
+  const exposed = new Set(catalog.schemas);
+  const schemas: SchemaModel[] = [...exposed].sort(cmp).map((name) => {
+    const byName = new Map<string, FnModel[]>();
+    for (const fn of catalog.functions) {
+      if (fn.schema !== name || !isCallable(catalog, fn)) continue;
+      const list = byName.get(fn.name) ?? [];
+      list.push({ fn, inputs: fn.inputs, returns: returnShape(fn) });
+      byName.set(fn.name, list);
+    }
+    const functions = [...byName.entries()]
+      .sort(([a], [b]) => cmp(a, b))
+      .map(([n, list]): [string, FnModel[]] => [n, list.sort((a, b) => cmp(a.fn.signature, b.fn.signature))]);
+    return { name, functions, composites: [], enums: [] };
+  });
+
+  // Composite and enum types of exposed schemas reachable from the callable functions, found by a
+  // depth-first walk in name order (never oid order, which differs between databases).
+  const composites: PgType[] = [];
+  const enums = new Map<number, PgType>();
+  const seen = new Set<number>();
+  const visit = (oid: number): void => {
+    const t = baseType(catalog, oid);
+    if (t.elemOid != null) return visit(t.elemOid);
+    if (t.kind === 'enum' && exposed.has(t.schema)) enums.set(t.oid, t);
+    if (t.kind !== 'composite' || seen.has(t.oid)) return;
+    seen.add(t.oid);
+    for (const a of [...t.attributes].sort((x, y) => cmp(x.name, y.name))) visit(a.typeOid);
+    if (exposed.has(t.schema)) composites.push(t);
+  };
+  const roots = new Set<number>();
+  for (const s of schemas) {
+    for (const [, list] of s.functions) {
+      for (const { fn } of list) {
+        for (const a of [...fn.inputs, ...fn.outputs]) roots.add(a.typeOid);
+        roots.add(fn.returnTypeOid);
+      }
+    }
+  }
+  for (const t of [...roots].map((o) => typeOf(catalog, o)).sort((a, b) => cmp(qualified(a), qualified(b)))) visit(t.oid);
+  const enumList = [...enums.values()].sort((a, b) => cmp(qualified(a), qualified(b)));
+  for (const s of schemas) {
+    s.composites = composites.filter((t) => t.schema === s.name);
+    s.enums = enumList.filter((t) => t.schema === s.name);
+  }
+  return { catalog, schemas, exposed, composites, enums: enumList };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and literals
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** A property key as written in TS source. */
+export function prop(name: string): string {
+  return IDENT.test(name) ? name : JSON.stringify(name);
+}
+
+/** A string literal in generated TS (single quotes, like the rest of the code base). */
+export function str(s: string): string {
+  return `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n').replaceAll('\r', '\\r')}'`;
+}
+
+export function quoteIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The SQL type a parameter is cast to: the catalog's printable name for built-ins
+ * (`uuid`, `timestamp with time zone`, `text[]`), a quoted qualified name otherwise.
+ */
+export function castType(cat: Catalog, oid: number): string {
+  const t = typeOf(cat, oid);
+  if (t.schema === 'pg_catalog') return t.formatted;
+  if (t.elemOid != null) return `${castType(cat, t.elemOid)}[]`;
+  return `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+}
+
+export function argKind(cat: Catalog, oid: number): ArgKind {
+  const t = baseType(cat, oid);
+  if (t.elemOid != null) {
+    const el = baseType(cat, t.elemOid);
+    return el.kind === 'composite' ? 'composite_array' : 'array';
+  }
+  if (t.kind === 'composite') return 'composite';
+  if (t.schema === 'pg_catalog' && (t.name === 'json' || t.name === 'jsonb')) return 'json';
+  return 'plain';
+}
+
+// ---------------------------------------------------------------------------------------------
+// TypeScript types
+
+/** `T[]`, parenthesised when T is a union or intersection at top level. */
+export function arrayOf(ts: string): string {
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < ts.length; i++) {
+    const ch = ts[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === "'") quoted = false;
+    } else if (ch === "'") quoted = true;
+    else if (ch === '{' || ch === '(' || ch === '[' || ch === '<') depth++;
+    else if (ch === '}' || ch === ')' || ch === ']' || ch === '>') depth--;
+    else if (depth === 0 && (ch === '|' || ch === '&')) return `(${ts})[]`;
+  }
+  return `${ts}[]`;
+}
+
+export function tsNullable(ts: string): string {
+  return ts === 'unknown' || ts === 'Json' || ts.endsWith(' | null') ? ts : `${ts} | null`;
+}
+
+function tsObject(fields: { name: string; ts: string }[], indent: string): string {
+  if (fields.length === 0) return 'Record<PropertyKey, never>';
+  const inner = fields.map((f) => `${indent}  ${prop(f.name)}: ${f.ts}`).join('\n');
+  return `{\n${inner}\n${indent}}`;
+}
+
+/** The TS type of a value of type `oid` as JSON (non-null; callers add `| null`). */
+export function tsType(m: Model, oid: number, indent = ''): string {
+  const cat = m.catalog;
+  const t = baseType(cat, oid);
+  if (t.elemOid != null) return arrayOf(tsType(m, t.elemOid, indent));
+  switch (t.kind) {
+    case 'enum':
+      if (m.exposed.has(t.schema)) return `Database[${str(t.schema)}]['Enums'][${str(t.name)}]`;
+      return t.enumLabels.map(str).join(' | ') || 'never';
+    case 'composite':
+      if (m.exposed.has(t.schema)) return `Database[${str(t.schema)}]['CompositeTypes'][${str(t.name)}]`;
+      return tsObject(
+        t.attributes.map((a) => ({ name: a.name, ts: tsNullable(tsType(m, a.typeOid, `${indent}  `)) })),
+        indent,
+      );
+    case 'pseudo':
+      if (t.name === 'void') return 'undefined';
+      if (t.name === 'record') return 'Record<string, unknown>';
+      return 'unknown';
+    default:
+      break;
+  }
+  if (t.schema === 'pg_catalog') {
+    if (t.name === 'bool') return 'boolean';
+    if (JSON_NUMBER.has(t.name)) return 'number';
+    if (t.name === 'json' || t.name === 'jsonb') return 'Json';
+  }
+  return 'string';
+}
+
+/** Fields of a composite type or OUT/TABLE columns: every one nullable (Postgres cannot declare otherwise). */
+export function tsFields(m: Model, cols: { name: string; typeOid: number }[], indent: string): string {
+  return tsObject(cols.map((c) => ({ name: c.name, ts: tsNullable(tsType(m, c.typeOid, `${indent}  `)) })), indent);
+}
+
+// ---------------------------------------------------------------------------------------------
+// zod v4
+
+/** The exported const holding one schema's zod schemas in generated/zod.ts. */
+export function schemaConst(name: string): string {
+  const id = name.replace(/[^A-Za-z0-9_$]/g, '_');
+  return /^[0-9]/.test(id) || ['z', 'schemas', 'json', 'Json'].includes(id) ? `schema_${id}` : id;
+}
+
+export function zodConstName(t: PgType): string {
+  return `${t.schema}__${t.name}`.replace(/[^A-Za-z0-9_$]/g, '_');
+}
+
+/** A zod expression validating the JSON form of a value of type `oid` (non-null). */
+export function zodType(m: Model, oid: number, side: Side, indent = ''): string {
+  const cat = m.catalog;
+  const t = baseType(cat, oid);
+  if (t.elemOid != null) return `z.array(${zodType(m, t.elemOid, side, indent)})`;
+  switch (t.kind) {
+    case 'enum':
+      if (m.exposed.has(t.schema)) return zodConstName(t);
+      return `z.enum([${t.enumLabels.map(str).join(', ')}])`;
+    case 'composite':
+      if (m.exposed.has(t.schema)) return zodConstName(t);
+      return zodObject(m, t.attributes, side, indent);
+    case 'pseudo':
+      if (t.name === 'void') return 'z.undefined()';
+      if (t.name === 'record') return 'z.record(z.string(), z.unknown())';
+      return 'z.unknown()';
+    default:
+      break;
+  }
+  if (t.schema === 'pg_catalog') {
+    switch (t.name) {
+      case 'bool':
+        return 'z.boolean()';
+      case 'int2':
+        return 'z.int().min(-32768).max(32767)';
+      case 'int4':
+        return 'z.int32()';
+      case 'int8':
+        // JSON numbers: a bigint beyond ±2^53 cannot arrive exactly, so it fails loudly instead
+        return 'z.int()';
+      case 'float4':
+      case 'float8':
+      case 'numeric':
+        return 'z.number()';
+      case 'json':
+      case 'jsonb':
+        return 'json';
+      case 'uuid':
+        return 'z.guid()';
+      case 'date':
+        return 'z.iso.date()';
+      case 'timestamptz':
+        return side === 'result' ? 'z.iso.datetime({ offset: true })' : 'z.iso.datetime({ offset: true, local: true })';
+      case 'timestamp':
+        return 'z.iso.datetime({ local: true })';
+      case 'time':
+        return 'z.iso.time()';
+      default:
+        return 'z.string()';
+    }
+  }
+  return 'z.string()';
+}
+
+/** A composite's (or OUT/TABLE columns') object schema: fields required but nullable; unknown keys rejected. */
+export function zodObject(m: Model, cols: { name: string; typeOid: number }[], side: Side, indent: string): string {
+  if (cols.length === 0) return 'z.strictObject({})';
+  const inner = cols.map((c) => `${indent}  ${prop(c.name)}: ${zodType(m, c.typeOid, side, `${indent}  `)}.nullable(),`).join('\n');
+  return `z.strictObject({\n${inner}\n${indent}})`;
+}

@@ -1,0 +1,126 @@
+// Gateway settings: everything the gateway needs, independent of where it came from.
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config.ts';
+
+export type TxEnd = 'commit' | 'commit-allow-override' | 'rollback' | 'rollback-allow-override';
+export type OpenApiMode = 'follow-privileges' | 'ignore-privileges' | 'disabled';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface GatewaySettings {
+  /** Pool connection (the `authenticator` role). */
+  databaseUrl: string;
+  /** Direct connection for LISTEN and schema-cache queries (default: databaseUrl). Point it past PgBouncer. */
+  listenUrl?: string;
+  /** Exposed schemas; the first is the default. */
+  schemas: string[];
+  extraSearchPath: string[];
+  /** Role for requests without a token; null disables anonymous access (401 PGRST302). */
+  anonRole: string | null;
+  /** Roles the gateway may switch to. Empty = any role (PostgREST's behaviour). */
+  allowedRoles: string[];
+  jwtSecret?: string;
+  jwtSecretIsBase64: boolean;
+  jwksUrl?: string;
+  jwksFile?: string;
+  jwksTimeoutMs: number;
+  /** How long a fetched JWKS is trusted before it is fetched again. */
+  jwksCacheMaxAgeMs: number;
+  /** Minimum time between JWKS fetches triggered by an unknown `kid`. */
+  jwksCooldownMs?: number;
+  jwtAud?: string;
+  jwtIss?: string;
+  /** JSON path to the role claim, e.g. `$.role`, `$.app_metadata.role`, `$.roles[0]`. */
+  jwtRoleClaim: string;
+  jwtCacheMaxEntries: number;
+  poolSize: number;
+  /** Max wait for a pool connection before 504 PGRST003. */
+  poolTimeoutMs: number;
+  /** Per-request statement_timeout (0: the database's own). */
+  statementTimeoutMs: number;
+  maxBodyBytes: number;
+  /** Allowed CORS origins; `*` = any. */
+  corsOrigins: string[];
+  /** `schema.function` called after the request settings, before the call. */
+  preRequest?: string;
+  txEnd: TxEnd;
+  /** Function settings copied to the transaction before the call. */
+  hoistedTxSettings: string[];
+  /** Extra transaction settings (`app.settings.*`). */
+  appSettings: Record<string, string>;
+  openapiMode: OpenApiMode;
+  /** NOTIFY channel for schema reloads; null disables listening. */
+  channel: string | null;
+  /** Cap on rows returned (PostgREST db-max-rows); null = none. */
+  maxRows: number | null;
+  logLevel: LogLevel;
+  /** Where request log lines go (default: stdout, one JSON line each). */
+  logger?: (line: Record<string, unknown>) => void;
+  /** Public base URL for the OpenAPI documents (default: derived from the request). */
+  openapiServerUrl?: string;
+  /** Grace period for in-flight requests on close. */
+  shutdownTimeoutMs: number;
+  /** Also export Node process metrics on /metrics. */
+  defaultMetrics?: boolean;
+}
+
+export const defaultSettings: Omit<GatewaySettings, 'databaseUrl'> = {
+  schemas: ['api'],
+  extraSearchPath: ['public'],
+  anonRole: 'anon',
+  allowedRoles: ['anon', 'authenticated'],
+  jwtSecretIsBase64: false,
+  jwksTimeoutMs: 5000,
+  jwksCacheMaxAgeMs: 10 * 60_000,
+  jwtRoleClaim: '$.role',
+  jwtCacheMaxEntries: 1000,
+  poolSize: 10,
+  poolTimeoutMs: 10_000,
+  statementTimeoutMs: 0,
+  maxBodyBytes: 1_048_576,
+  corsOrigins: ['*'],
+  txEnd: 'commit',
+  hoistedTxSettings: ['statement_timeout', 'plan_filter.statement_cost_limit', 'default_transaction_isolation'],
+  appSettings: {},
+  openapiMode: 'follow-privileges',
+  channel: 'pgrst',
+  maxRows: null,
+  logLevel: 'info',
+  shutdownTimeoutMs: 10_000,
+};
+
+/** Settings from the validated environment; `resolved` carries what the CLI worked out (embedded DB URL, dev secret). */
+export function gatewaySettingsFromConfig(config: Config, resolved: { databaseUrl: string; jwtSecret?: string }): GatewaySettings {
+  let jwtSecret = config.LOTLINE_JWT_SECRET ?? resolved.jwtSecret;
+  if (jwtSecret?.startsWith('@')) jwtSecret = readFileSync(jwtSecret.slice(1), 'utf8').trim();
+  return {
+    ...defaultSettings,
+    databaseUrl: resolved.databaseUrl,
+    listenUrl: config.LOTLINE_LISTEN_DATABASE_URL,
+    schemas: config.LOTLINE_DB_SCHEMAS,
+    extraSearchPath: config.LOTLINE_DB_EXTRA_SEARCH_PATH,
+    anonRole: config.LOTLINE_ANON_ROLE === '' ? null : config.LOTLINE_ANON_ROLE,
+    allowedRoles: config.LOTLINE_ALLOWED_ROLES,
+    jwtSecret,
+    jwtSecretIsBase64: config.LOTLINE_JWT_SECRET_IS_BASE64,
+    jwksUrl: config.LOTLINE_JWKS_URL,
+    jwksFile: config.LOTLINE_JWKS_FILE,
+    jwksTimeoutMs: config.LOTLINE_JWKS_TIMEOUT_MS,
+    jwtAud: config.LOTLINE_JWT_AUD,
+    jwtIss: config.LOTLINE_JWT_ISS,
+    jwtRoleClaim: config.LOTLINE_JWT_ROLE_CLAIM,
+    jwtCacheMaxEntries: config.LOTLINE_JWT_CACHE_MAX_ENTRIES,
+    poolSize: config.LOTLINE_POOL_SIZE,
+    poolTimeoutMs: config.LOTLINE_POOL_TIMEOUT_MS,
+    statementTimeoutMs: config.LOTLINE_STATEMENT_TIMEOUT_MS,
+    maxBodyBytes: config.LOTLINE_MAX_BODY_BYTES,
+    corsOrigins: config.LOTLINE_CORS_ORIGINS,
+    preRequest: config.LOTLINE_PRE_REQUEST || undefined,
+    txEnd: config.LOTLINE_TX_END,
+    openapiMode: config.LOTLINE_OPENAPI_MODE,
+    channel: config.LOTLINE_DB_CHANNEL === '' ? null : config.LOTLINE_DB_CHANNEL,
+    maxRows: config.LOTLINE_MAX_ROWS || null,
+    hoistedTxSettings: config.LOTLINE_HOISTED_TX_SETTINGS,
+    logLevel: config.LOTLINE_LOG_LEVEL,
+    openapiServerUrl: config.LOTLINE_OPENAPI_SERVER_URL,
+  };
+}
