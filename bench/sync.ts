@@ -127,6 +127,8 @@ export async function run(opts: SyncBenchOptions = {}): Promise<SyncBenchResult>
                 select ${b!.id}, 'ITEM-' || i, 'Product ' || i from generate_series(1, ${nProducts}) i`;
     }
     const [apiBrand, rawBrand] = brands as [string, string];
+    // a database in steady state has statistics on its products (autovacuum would take up to a minute)
+    await sql`analyze data.products`;
     const rawProductIds = new Map(
       (await sql<{ external_id: string; id: string }[]>`select external_id, id::text from data.products where brand_id = ${rawBrand}`)
         .map((p) => [p.external_id, p.id]),

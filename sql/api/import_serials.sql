@@ -40,7 +40,7 @@ begin
              when r.sn is null then 'type'
              when r.sn = '' then 'required'
              when length(r.sn) > 20 then 'max_length'
-             when not app.gs1_ai82_ok(r.sn, 20) then 'charset'
+             when r.sn !~ '^[!"%&''()*+,./0-9:;<=>?A-Z_a-z-]+$' then 'charset'   -- GS1 AI 21: set 82 (app.gs1_ai82_ok, inlined)
              when min(r.idx) over (partition by r.sn) < r.idx then 'duplicate_in_payload'
              when exists (select from data.serials s
                            where s.brand_id = _brand_id and s.batch_id = _batch_id and s.serial_number = r.sn) then 'duplicate_existing'

@@ -45,28 +45,36 @@ begin
                                                           'unit', 'receivedDate', 'expiryDate'])), '')
            end as field_error
       from src s
+  ), pe as (   -- each referenced product once (a payload names few), by its unique index
+    select d.product_ext, x.id
+      from (select distinct f.product_ext from f where f.product_ext is not null) d
+      left join lateral (select y.id from data.products y
+                          where y.brand_id = _brand_id and y.external_id = d.product_ext limit 1) x on true
   ), j as (
-    select f.*, b as cur, p.id as product_id,
+    select f.*, b.cur, p.id as product_id,
            case when f.ext is not null then count(*) over (partition by f.ext) end as ext_count,
            -- another record of this payload claims the same (product, batchNumber); the record whose
            -- stored batch already has that number keeps it, the others are blamed
            p.id is not null and f.batch_number is not null
              and min(f.ext) over (partition by p.id, f.batch_number) is distinct from max(f.ext) over (partition by p.id, f.batch_number)
-             and (b.product_id, b.batch_number) is distinct from (p.id, f.batch_number) as number_shared,
-           case when f.has_quantity then coalesce(f.quantity, 0) else coalesce(b.quantity, 0) end as m_quantity,
-           case when f.has_unit then f.unit else b.unit end as m_unit,
-           case when f.has_received then f.received_date else b.received_date end as m_received,
-           case when f.has_expiry then f.expiry_date else b.expiry_date end as m_expiry
+             and ((b.cur).product_id, (b.cur).batch_number) is distinct from (p.id, f.batch_number) as number_shared,
+           case when f.has_quantity then coalesce(f.quantity, 0) else coalesce((b.cur).quantity, 0) end as m_quantity,
+           case when f.has_unit then f.unit else (b.cur).unit end as m_unit,
+           case when f.has_received then f.received_date else (b.cur).received_date end as m_received,
+           case when f.has_expiry then f.expiry_date else (b.cur).expiry_date end as m_expiry
+      -- lateral + limit: one unique-index probe per record, whatever the (possibly stale) statistics say;
+      -- a plain join lets the planner hash-join the whole brand's rows when it underestimates the payload
       from f
-      left join data.batches b on b.brand_id = _brand_id and b.external_id = f.ext
-      left join data.products p on p.brand_id = _brand_id and p.external_id = f.product_ext
+      left join lateral (select x as cur from data.batches x
+                          where x.brand_id = _brand_id and x.external_id = f.ext limit 1) b on true
+      left join pe p on p.product_ext = f.product_ext
   ), k as (
     select j.*,
            (j.cur).id is null
              or ((j.cur).product_id, (j.cur).batch_number, (j.cur).quantity, (j.cur).unit, (j.cur).received_date, (j.cur).expiry_date)
                 is distinct from (j.product_id, j.batch_number, j.m_quantity, j.m_unit, j.m_received, j.m_expiry) as will_change
       from j
-  ), e as (
+  ), e as materialized (   -- materialized: error and will_change are read twice below
     select k.*,
            nullif(concat_ws('; ',
              k.field_error,

@@ -50,22 +50,29 @@ begin
                                                           'articleCode', 'unit', 'expirable', 'serialized', 'attributes'])), '')
            end as field_error
       from src s
+  ), se as (   -- each referenced supplier once, by its unique index
+    select d.supplier_ext, y.id
+      from (select distinct f.supplier_ext from f where f.supplier_ext is not null) d
+      left join lateral (select z.id from data.suppliers z
+                          where z.brand_id = _brand_id and z.external_id = d.supplier_ext limit 1) y on true
   ), j as (
-    select f.*, x as cur, sup.id as supplier_id,
+    select f.*, x.cur, sup.id as supplier_id,
            case when f.ext is not null then count(*) over (partition by f.ext) end as ext_count,
-           case when f.has_supplier then sup.id else x.supplier_id end as m_supplier_id,
-           case when f.has_gtin then f.gtin else x.gtin end as m_gtin,
-           case when f.has_sku then f.sku else x.sku end as m_sku,
-           case when f.has_ean then f.ean else x.ean end as m_ean,
-           case when f.has_article_code then f.article_code else x.article_code end as m_article_code,
-           case when f.has_unit then f.unit else x.unit end as m_unit,
-           case when f.has_expirable then coalesce(f.expirable, false) else coalesce(x.expirable, false) end as m_expirable,
-           case when f.has_serialized then coalesce(f.serialized, false) else coalesce(x.serialized, false) end as m_serialized,
-           case when f.has_attributes then coalesce(f.attributes, '{}') else coalesce(x.attributes, '{}') end as m_attributes
+           case when f.has_supplier then sup.id else (x.cur).supplier_id end as m_supplier_id,
+           case when f.has_gtin then f.gtin else (x.cur).gtin end as m_gtin,
+           case when f.has_sku then f.sku else (x.cur).sku end as m_sku,
+           case when f.has_ean then f.ean else (x.cur).ean end as m_ean,
+           case when f.has_article_code then f.article_code else (x.cur).article_code end as m_article_code,
+           case when f.has_unit then f.unit else (x.cur).unit end as m_unit,
+           case when f.has_expirable then coalesce(f.expirable, false) else coalesce((x.cur).expirable, false) end as m_expirable,
+           case when f.has_serialized then coalesce(f.serialized, false) else coalesce((x.cur).serialized, false) end as m_serialized,
+           case when f.has_attributes then coalesce(f.attributes, '{}') else coalesce((x.cur).attributes, '{}') end as m_attributes
+      -- lateral + limit: one unique-index probe per record, whatever the (possibly stale) statistics say
       from f
-      left join data.products x on x.brand_id = _brand_id and x.external_id = f.ext
-      left join data.suppliers sup on sup.brand_id = _brand_id and sup.external_id = f.supplier_ext
-  ), e as (
+      left join lateral (select y as cur from data.products y
+                          where y.brand_id = _brand_id and y.external_id = f.ext limit 1) x on true
+      left join se sup on sup.supplier_ext = f.supplier_ext
+  ), e as materialized (   -- materialized: error and will_change are read twice below
     select j.*,
            (j.cur).id is null
              or ((j.cur).name, (j.cur).supplier_id, (j.cur).gtin, (j.cur).sku, (j.cur).ean, (j.cur).article_code, (j.cur).unit,

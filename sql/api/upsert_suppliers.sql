@@ -44,15 +44,17 @@ begin
            end as field_error
       from src s
   ), j as (
-    select f.*, x as cur,
+    select f.*, x.cur,
            case when f.ext is not null then count(*) over (partition by f.ext) end as ext_count,
-           case when f.has_country then f.country else x.country end as m_country,
-           case when f.has_address then f.address else x.address end as m_address,
-           case when f.has_email then f.email else x.email end as m_email,
-           case when f.has_attributes then coalesce(f.attributes, '{}') else coalesce(x.attributes, '{}') end as m_attributes
+           case when f.has_country then f.country else (x.cur).country end as m_country,
+           case when f.has_address then f.address else (x.cur).address end as m_address,
+           case when f.has_email then f.email else (x.cur).email end as m_email,
+           case when f.has_attributes then coalesce(f.attributes, '{}') else coalesce((x.cur).attributes, '{}') end as m_attributes
+      -- lateral + limit: one unique-index probe per record, whatever the (possibly stale) statistics say
       from f
-      left join data.suppliers x on x.brand_id = _brand_id and x.external_id = f.ext
-  ), e as (
+      left join lateral (select y as cur from data.suppliers y
+                          where y.brand_id = _brand_id and y.external_id = f.ext limit 1) x on true
+  ), e as materialized (   -- materialized: error and will_change are read twice below
     select j.*,
            (j.cur).id is null
              or ((j.cur).name, (j.cur).country, (j.cur).address, (j.cur).email, (j.cur).attributes)

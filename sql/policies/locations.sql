@@ -18,6 +18,7 @@ create trigger _100_touch_updated_at before update on data.locations
 -- no delete: a location with history is archived (api.archive_location), never removed
 revoke all on data.locations from anon, authenticated, lotline_auth;
 grant select on data.locations to authenticated;
-grant insert (brand_id, id, name, kind, note, created_by), update (name, kind, note, archived_at) on data.locations to authenticated;
--- the inventory definers read locations and lock them FOR SHARE (which needs an UPDATE privilege)
-grant select, update (updated_at) on data.locations to lotline_auth;
+-- archived_at only through api.archive_location (app.location_archive checks the location is empty)
+grant insert (brand_id, id, name, kind, note, created_by), update (name, kind, note) on data.locations to authenticated;
+-- the inventory definers read locations, lock them (FOR SHARE / FOR UPDATE need an UPDATE privilege) and archive them
+grant select, update (updated_at, archived_at) on data.locations to lotline_auth;

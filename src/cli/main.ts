@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// lotline CLI: serve, migrate, gen, token, seed.
+// lotline CLI: serve, migrate, token, seed. (`npm run gen` is src/codegen/main.ts.)
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../config.ts';
 import { openDatabase } from '../db/open.ts';

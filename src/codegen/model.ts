@@ -22,7 +22,7 @@ export interface FnModel {
 
 export interface SchemaModel {
   name: string;
-  /** name → overloads, names sorted, overloads ordered by signature */
+  /** name → overloads, names sorted, overloads ordered by their arguments */
   functions: [string, FnModel[]][];
   /** composite types of this schema reached by the functions, dependencies first */
   composites: PgType[];
@@ -71,6 +71,11 @@ export function returnShape(fn: PgFunction): FnModel['returns'] {
 
 const qualified = (t: PgType): string => `${t.schema}.${t.name}`;
 
+/** Orders overloads by their arguments (names and qualified types): independent of oids and search_path. */
+function overloadKey(cat: Catalog, fn: PgFunction): string {
+  return [...fn.inputs, ...fn.outputs].map((a) => `${a.mode} ${a.name} ${qualified(typeOf(cat, a.typeOid))}`).join(', ');
+}
+
 export function buildModel(catalog: Catalog): Model {
   const exposed = new Set(catalog.schemas);
   const schemas: SchemaModel[] = [...exposed].sort(cmp).map((name) => {
@@ -83,7 +88,7 @@ export function buildModel(catalog: Catalog): Model {
     }
     const functions = [...byName.entries()]
       .sort(([a], [b]) => cmp(a, b))
-      .map(([n, list]): [string, FnModel[]] => [n, list.sort((a, b) => cmp(a.fn.signature, b.fn.signature))]);
+      .map(([n, list]): [string, FnModel[]] => [n, list.sort((a, b) => cmp(overloadKey(catalog, a.fn), overloadKey(catalog, b.fn)))]);
     return { name, functions, composites: [], enums: [] };
   });
 

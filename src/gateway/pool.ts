@@ -63,7 +63,7 @@ export class GatewayPool {
     this.sql = postgres(url, {
       max: size,
       prepare: false,
-      fetch_types: false,
+      // fetch_types stays on: postgres.js 3.4.9 never hands a fresh connection to reserve() when it is off
       onnotice: () => {},
       idle_timeout: 60,
       max_lifetime: 60 * 30,

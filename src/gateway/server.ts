@@ -170,6 +170,10 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       }
     }
   });
+  app.addHook('onSend', async (_req, reply) => {
+    // while shutting down, finished requests give their connection back instead of keeping it alive
+    if (closing) reply.header('Connection', 'close');
+  });
   app.addHook('onResponse', async (req, reply) => {
     const seconds = reply.elapsedTime / 1000;
     const fn = (req as FastifyRequest & { fnLabel: string }).fnLabel || routeLabel(req.url);
@@ -405,11 +409,11 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       keys = [...textArgs.keys()];
       args = keys.length ? { kind: 'text', values: textArgs } : { kind: 'none' };
     }
-    (req as FastifyRequest & { fnLabel: string }).fnLabel = fnName;
     const c = requireCache();
+    // metric label: only names that exist, so unknown paths cannot grow the label set
+    (req as FastifyRequest & { fnLabel: string }).fnLabel = c.routines.has(routineKey(schema, fnName)) ? fnName : 'unknown';
     const res = resolveRoutine(c, schema, fnName, keys, isPost, bodyKind);
     const r = res.routine;
-    if (!c.routines.has(routineKey(schema, fnName))) (req as FastifyRequest & { fnLabel: string }).fnLabel = 'unknown';
     if (res.fallback && args.kind === 'json') args = { kind: 'json', raw: args.raw, array: false, keys: [] };
 
     if (method === 'OPTIONS') {
@@ -629,7 +633,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
         seen.add(lk);
       }
       const prev = reply.getHeader(k);
-      if (prev === undefined) reply.header(k, v);
+      if (prev === undefined || lk === 'set-cookie') reply.header(k, v); // fastify appends set-cookie itself
       else reply.header(k, [...(Array.isArray(prev) ? prev.map(String) : [String(prev)]), v]);
     }
     if (!hasBody || o.method === 'HEAD' || status === 204 || status === 304) return reply.send();
@@ -651,7 +655,15 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     if (reloadTimer) clearTimeout(reloadTimer);
     if (retryTimer) clearTimeout(retryTimer);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, s.shutdownTimeoutMs).unref());
-    await Promise.race([app.close(), grace]);
+    // in-flight requests finish (their connections close after the response); idle keep-alive
+    // connections are closed as soon as they are idle
+    const sweep = setInterval(() => app.server.closeIdleConnections?.(), 25);
+    try {
+      await Promise.race([app.close(), grace]);
+    } finally {
+      clearInterval(sweep);
+      app.server.closeAllConnections?.();
+    }
     if (unlisten) await unlisten().catch(() => {});
     await Promise.all([pool.end(5), meta.end({ timeout: 5 })]);
   }

@@ -127,6 +127,7 @@ beforeAll(async () => {
   files = renderAll(await loadCatalog(db.admin, [S]));
   dir = mkdtempSync(join(tmpdir(), 'lotline-mapping-'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n'); // ESM, like the project
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   writeFileSync(join(dir, 'assertions.ts'), ASSERTIONS);
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), include: ['./*.ts'] }));

@@ -22,6 +22,19 @@ function tsc(project: string): { status: number | null; output: string } {
 const DIRECTIVE = /^(\s*)\/\/ @ts-expect-error (TS\d{4})\b.*$/;
 
 describe('type-level tests (tsc --noEmit)', () => {
+  it('docs/typed-clients.md shows exactly the compiled snippets', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'typed-clients.md'), 'utf8');
+    const blocks = [...doc.matchAll(/<!-- snippet: (\S+) -->\n```ts\n([\s\S]*?)```/g)];
+    expect(blocks.map((b) => b[1])).toEqual(['test/types/snippet-frontend.ts', 'test/types/snippet-server.ts']);
+    for (const [, file, code] of blocks) {
+      const source = readFileSync(join(ROOT, file!), 'utf8');
+      const marker = '// --- snippet ---\n';
+      expect(source).toContain(marker);
+      const compiled = source.slice(source.indexOf(marker) + marker.length).replaceAll("'../../generated/", "'./generated/");
+      expect(code, `${file} and its block in docs/typed-clients.md differ`).toBe(compiled);
+    }
+  });
+
   it('test/types compiles, with every @ts-expect-error used', () => {
     const r = tsc(join(TYPES, 'tsconfig.json'));
     expect(r.output, r.output).toBe('');
@@ -32,6 +45,7 @@ describe('type-level tests (tsc --noEmit)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lotline-typecheck-'));
     try {
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n'); // ESM, like the project
       const expected = new Map<string, string>(); // "file:line" → code
       const files = readdirSync(TYPES).filter((f) => f.endsWith('.ts'));
       for (const f of files) {

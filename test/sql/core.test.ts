@@ -1,6 +1,6 @@
 // Foundation RPCs through the SQL door (app.act_as in a transaction, as a DBA in psql).
-import { afterAll, beforeAll } from 'vitest';
-import { createTestDb, type TestDb } from '../support/db.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asUser, createTestDb, type TestDb } from '../support/db.ts';
 import { sqlCall } from '../support/sqldoor.ts';
 import { defineCoreCases, type Door } from '../cases/core.ts';
 
@@ -18,3 +18,22 @@ defineCoreCases((): Door => ({
     return r!.n;
   },
 }));
+
+describe('SQL specifics of the foundation RPCs', () => {
+  it('a missing required argument has no matching function (42883), as psql reports it', async () => {
+    const err = await asUser(db.admin, { sub: 'alice' }, (tx) =>
+      tx`select api.create_product_batch(_brand_id => gen_random_uuid(), _product_id => gen_random_uuid())`,
+    ).catch((e: { code: string }) => e);
+    expect((err as { code: string }).code).toBe('42883');
+  });
+
+  it('authenticated cannot write the tables directly beyond its role (RLS), even in psql', async () => {
+    const brand = await asUser(db.admin, { sub: 'sally' }, (tx) => tx<{ id: string }[]>`select id from api.create_brand(_name => 'Sally')`);
+    const err = await asUser(db.admin, { sub: 'mallory' }, (tx) =>
+      tx`insert into data.products (brand_id, name) values (${brand[0]!.id}, 'planted')`,
+    ).catch((e: { code: string }) => e);
+    expect((err as { code: string }).code).toBe('42501');
+    const rows = await asUser(db.admin, { sub: 'mallory' }, (tx) => tx`select * from data.brands`);
+    expect(rows.length).toBe(0);
+  });
+});

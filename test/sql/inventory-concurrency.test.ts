@@ -57,7 +57,7 @@ function barrier(n: number): { arrive: () => Promise<void> } {
   };
 }
 
-function tally<T>(rs: Outcome<T>[]): { calls: number; ok: number; conflicts: number; other: string[] } {
+function tally(rs: Outcome<unknown>[]): { calls: number; ok: number; conflicts: number; other: string[] } {
   return {
     calls: rs.length,
     ok: rs.filter((r) => r.ok).length,
@@ -276,6 +276,33 @@ describe('inventory under concurrency', () => {
       expect(await stockRow(x.id, a)).toMatchObject({ quantity: 40, committed: 0 });
       expect(await stockRow(x.id, b)).toMatchObject({ quantity: 40, committed: 0 });
     }
+    await checkInvariants();
+  });
+
+  it('archive_location racing receipts and transfers into the location: never stock or a pending transfer at an archived location', async () => {
+    const src = await location('arch-src');
+    const batch = await receive(src, 'ARCH-SRC', 1000);
+    const rs: Outcome<unknown>[] = [];
+    for (let i = 0; i < 12; i++) {
+      const loc = await location(`arch-${i}`);
+      const gate = barrier(3);
+      rs.push(...await Promise.all([
+        call(ADMIN, (tx) => tx`select archived_at from api.archive_location(${brand}, ${loc})`, gate.arrive()),
+        call(EDITOR, (tx) => tx`select id from api.receive_inbound(_brand_id => ${brand}, _location_id => ${loc},
+          _lines => ${tx.json([{ product_id: product, batch_number: `ARCH-${i}`, quantity: 1 }])})`, gate.arrive()),
+        call(EDITOR, (tx) => createTransfer(src, loc, [{ batch_id: batch, quantity: 1 }], tx), gate.arrive()),
+      ]));
+    }
+    const n = tally(rs);
+    report('12 × (archive_location ‖ receipt ‖ transfer into it)', n);
+    expect(n.other).toEqual([]);
+    const bad = await db.admin`
+      select l.id from data.locations l
+       where l.brand_id = ${brand} and l.archived_at is not null
+         and (exists (select from data.stock s where s.brand_id = l.brand_id and s.location_id = l.id and s.quantity > 0)
+              or exists (select from data.transfers t where t.brand_id = l.brand_id and t.status = 'pending'
+                            and (t.to_location_id = l.id or t.from_location_id = l.id)))`;
+    expect(bad).toEqual([]);
     await checkInvariants();
   });
 

@@ -41,6 +41,8 @@ describe('direct writes are refused (SQL door)', () => {
       `update data.transfers set status = 'accepted' where brand_id = '${brandId}'`,
       `insert into data.inbounds (brand_id, number, location_id, created_by) values ('${brandId}', 'IN-999999', '${loc!.id}', 'me')`,
       `delete from data.transfer_lines where brand_id = '${brandId}'`,
+      `update data.locations set archived_at = now() where brand_id = '${brandId}'`,
+      `delete from data.locations where brand_id = '${brandId}'`,
       `select app.stock_apply('${brandId}', array['adjustment'], array['${batchId}'::uuid], array['${loc!.id}'::uuid], array[100::numeric], array[0::numeric], array['cheat'])`,
     ];
     for (const q of attempts) {
