@@ -19,6 +19,10 @@ export interface RlsRow {
   member_plain: VariantResult;
   /** api function as the superuser (function, no RLS) */
   owner_api: VariantResult;
+  /** plain SELECT as the superuser sent as text: planned on every call, like the RPC's dynamic SQL */
+  owner_plain_sp: VariantResult;
+  /** member_api.p50 / owner_plain_sp.p50: the RPC against the same SELECT planned per call */
+  ratio_vs_unprepared_p50: number;
   /** member_api.p50 / owner_plain.p50 (the issue's "RLS ≤ 1.3×" ratio, function overhead included) */
   ratio_p50: number;
   ratio_p95: number;
@@ -43,13 +47,14 @@ export async function run(opts: BenchOptions & { scaleDb?: { adminUrl: string } 
   }
   opts.log(`measuring at ${size.batches.toLocaleString('en')} batches`);
   const samples = opts.quick ? 30 : 250;
-  const results = await measureQueries({ adminUrl, brands, samples, deadline: opts.deadline - 45_000 });
+  const results = await measureQueries({ adminUrl, brands, samples, forms: ['api', 'plain', 'plain_sp'], deadline: opts.deadline - 45_000 });
   const get = (q: string, form: string, who: string) => results.find((r) => r.query === q && r.form === form && r.who === who)!;
   const rows: RlsRow[] = QUERIES.map((q) => {
     const member_api = get(q.name, 'api', 'member');
     const owner_plain = get(q.name, 'plain', 'owner');
     const member_plain = get(q.name, 'plain', 'member');
     const owner_api = get(q.name, 'api', 'owner');
+    const owner_plain_sp = get(q.name, 'plain_sp', 'owner');
     return {
       query: q.name,
       description: q.description,
@@ -57,6 +62,8 @@ export async function run(opts: BenchOptions & { scaleDb?: { adminUrl: string } 
       owner_plain,
       member_plain,
       owner_api,
+      owner_plain_sp,
+      ratio_vs_unprepared_p50: round(member_api.p50 / owner_plain_sp.p50, 2),
       ratio_p50: round(member_api.p50 / owner_plain.p50, 2),
       ratio_p95: round(member_api.p95 / owner_plain.p95, 2),
       rls_only_p50: round(member_plain.p50 / owner_plain.p50, 2),

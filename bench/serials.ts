@@ -33,6 +33,8 @@ export interface SerialsBenchOptions {
   clients?: number;
   /** provided by bench/run.ts: the gateway in its own process */
   startGateway?: (o?: { databaseUrl?: string; poolSize?: number }) => Promise<{ url: string; close(): Promise<void> }>;
+  /** wall-clock ms by which run() should have returned (bench/run.ts); the later phases shrink to fit */
+  deadline?: number;
   log?: (line: string) => void;
 }
 
@@ -94,6 +96,7 @@ export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchR
   const total = opts.serials ?? (quick ? 100_000 : 1_000_000);
   const perCall = 100_000;
   const clients = opts.clients ?? 8;
+  const left = () => (opts.deadline ?? Number.POSITIVE_INFINITY) - Date.now();
   const sql = postgres(opts.adminUrl, { max: 2, onnotice: () => {} });
   try {
     // --- setup: a brand, a serialized product with a GTIN, batches -------------------------------------
@@ -143,7 +146,7 @@ export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchR
     const sqlSamples: number[] = [];
     await sql.begin(async (tx) => {
       await tx`select app.act_as_anon()`;
-      for (let i = 0; i < (quick ? 500 : 3000); i++) {
+      for (let i = 0; i < (quick ? 300 : 3000); i++) {
         const t0 = performance.now();
         await tx`select * from api.resolve_serial(${pick(codes)})`;
         sqlSamples.push(performance.now() - t0);
@@ -184,20 +187,20 @@ export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchR
     }
     try {
       // warm-up
-      for (let i = 0; i < 200; i++) await call('resolve_serial', { _code: pick(codes) });
+      for (let i = 0; i < (quick ? 100 : 300); i++) await call('resolve_serial', { _code: pick(codes) });
       const seq: number[] = [];
-      for (let i = 0; i < (quick ? 1_000 : 5_000); i++) {
+      for (let i = 0; i < (quick ? 600 : 5_000) && (i < 300 || left() > 20_000); i++) {
         const t0 = performance.now();
         await call('resolve_serial', { _code: pick(codes) });
         seq.push(performance.now() - t0);
       }
       const dl: number[] = [];
-      for (let i = 0; i < (quick ? 500 : 3_000); i++) {
+      for (let i = 0; i < (quick ? 300 : 3_000) && (i < 200 || left() > 15_000); i++) {
         const t0 = performance.now();
         await call('resolve_digital_link', { _uri: pick(links) });
         dl.push(performance.now() - t0);
       }
-      const seconds = quick ? 3 : 10;
+      const seconds = Math.max(1, Math.min(quick ? 2 : 10, (left() - 8_000) / 1000));
       const conc: number[] = [];
       const until = performance.now() + seconds * 1000;
       const started = performance.now();

@@ -182,7 +182,9 @@ export async function run(opts: SyncBenchOptions = {}): Promise<SyncBenchResult>
           touched += expect === 'created' ? a.created : expect === 'updated' ? a.updated : a.created + a.updated;
           if (a.errors) throw new Error(`upsert_batches reported ${a.errors} errors`);
         }
-        if ((start / batch) % 40 === 0) log(`${name}: ${start + recs.length}/${total}`);
+        if ((start / batch) % 40 === 0 || process.env.BENCH_TRACE) {
+          log(`${name}: ${start + recs.length}/${total} api ${apiTimes.at(-1)!.toFixed(1)} ms, raw ${rawTimes.at(-1)!.toFixed(1)} ms`);
+        }
       }
       const want = expect === 'none' ? 0 : total;
       if (touched !== want) throw new Error(`${name}: expected ${want} ${expect} records, the API reported ${touched}`);

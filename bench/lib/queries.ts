@@ -2,7 +2,9 @@
 //   api   — the RPC as a client calls it (select * from api.<fn>(...)), including require_role,
 //           PL/pgSQL and the dynamic SQL inside;
 //   plain — the equivalent hand-written SELECT on data.batches with the brand filter, what the
-//           table owner would run.
+//           table owner would run, as a prepared statement (postgres.js default: planned once);
+//   plain_sp — the same SELECT sent as text (simple protocol, planned on every call, as psql does
+//           and as the RPC's dynamic SQL is).
 // and under two identities:
 //   member — role authenticated with the JWT claims of viewer-<n> (RLS applies), as the gateway does;
 //   owner  — the superuser without a role switch (RLS does not apply; the claims are still set so
@@ -13,7 +15,7 @@ import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { brandId, productId, SHAPE } from '../data.ts';
 import { rng, summarize, round, type LatencySummary } from './stats.ts';
 
-export type Form = 'api' | 'plain';
+export type Form = 'api' | 'plain' | 'plain_sp';
 export type Who = 'member' | 'owner';
 
 interface Args {
@@ -70,28 +72,29 @@ export const QUERIES: QueryDef[] = [
     description: "search_batches, _term 'honey' (substring of batch number, product name, SKU, EAN, article code)",
     api: (tx, a) => tx`select * from api.search_batches(_brand_id => ${a.brand}::uuid, _term => 'honey')`,
     plain: (tx, a) =>
-      tx`select b.* from data.batches b join data.products p on p.brand_id = b.brand_id and p.id = b.product_id
+      tx`select b.* from data.batches b
           where b.brand_id = ${a.brand}::uuid
-            and (b.batch_number ilike '%honey%' or p.name ilike '%honey%' or p.sku ilike '%honey%' or p.ean ilike '%honey%' or p.article_code ilike '%honey%')
+            and (b.batch_number ilike '%honey%' or b.product_id in (select p.id from data.products p where p.brand_id = ${a.brand}::uuid
+                 and (p.name ilike '%honey%' or p.sku ilike '%honey%' or p.ean ilike '%honey%' or p.article_code ilike '%honey%')))
           order by b.id desc limit 51`,
     apiText: (a) => `select * from api.search_batches(_brand_id => ${lit(a.brand)}::uuid, _term => 'honey')`,
     plainText: (a) =>
-      `select b.* from data.batches b join data.products p on p.brand_id = b.brand_id and p.id = b.product_id
+      `select b.* from data.batches b
   where b.brand_id = ${lit(a.brand)}::uuid
-    and (b.batch_number ilike '%honey%' or p.name ilike '%honey%' or p.sku ilike '%honey%' or p.ean ilike '%honey%' or p.article_code ilike '%honey%')
+    and (b.batch_number ilike '%honey%' or b.product_id in (select p.id from data.products p where p.brand_id = ${lit(a.brand)}::uuid
+         and (p.name ilike '%honey%' or p.sku ilike '%honey%' or p.ean ilike '%honey%' or p.article_code ilike '%honey%')))
   order by b.id desc limit 51`,
   },
   {
     name: 'search_total',
     description: 'search_batches, no filter, _include_total (count of the brand), sort created_at desc',
     api: (tx, a) => tx`select * from api.search_batches(_brand_id => ${a.brand}::uuid, _sort => 'created_at', _include_total => true)`,
-    plain: async (tx, a) => {
-      await tx`select count(*) from data.batches b where b.brand_id = ${a.brand}::uuid`;
-      return tx`select * from data.batches b where b.brand_id = ${a.brand}::uuid order by b.created_at desc, b.id desc limit 51`;
-    },
+    plain: (tx, a) =>
+      tx`select (select count(*) from data.batches c where c.brand_id = ${a.brand}::uuid) as total, b.*
+           from data.batches b where b.brand_id = ${a.brand}::uuid order by b.created_at desc, b.id desc limit 51`,
     apiText: (a) => `select * from api.search_batches(_brand_id => ${lit(a.brand)}::uuid, _sort => 'created_at', _include_total => true)`,
     plainText: (a) =>
-      `select (select count(*) from data.batches c where c.brand_id = ${lit(a.brand)}::uuid), b.* from data.batches b where b.brand_id = ${lit(a.brand)}::uuid order by b.created_at desc, b.id desc limit 51`,
+      `select (select count(*) from data.batches c where c.brand_id = ${lit(a.brand)}::uuid) as total, b.* from data.batches b where b.brand_id = ${lit(a.brand)}::uuid order by b.created_at desc, b.id desc limit 51`,
   },
   {
     name: 'list_product',
@@ -143,7 +146,9 @@ export async function measureQueries(o: MeasureOptions): Promise<VariantResult[]
   const queries = QUERIES.filter((q) => !o.queries || o.queries.includes(q.name));
   const forms = o.forms ?? ['api', 'plain'];
   const whos = o.whos ?? ['member', 'owner'];
-  const variants = queries.flatMap((q) => forms.flatMap((form) => whos.map((who) => ({ q, form, who }))));
+  const variants = queries.flatMap((q) =>
+    forms.flatMap((form) => whos.filter((who) => form !== 'plain_sp' || who === 'owner').map((who) => ({ q, form, who }))),
+  );
   const samples = new Map<string, number[]>(variants.map((v) => [`${v.q.name}/${v.form}/${v.who}`, []]));
   try {
     // warm-up: plans, caches, prepared statements
@@ -158,7 +163,7 @@ export async function measureQueries(o: MeasureOptions): Promise<VariantResult[]
         const dt = await sql.begin(async (tx) => {
           await frame(tx, v.who, n);
           const t = performance.now();
-          await (v.form === 'api' ? v.q.api(tx, args) : v.q.plain(tx, args));
+          await (v.form === 'api' ? v.q.api(tx, args) : v.form === 'plain' ? v.q.plain(tx, args) : tx.unsafe(v.q.plainText(args)));
           return performance.now() - t;
         });
         if (round_ >= 0) samples.get(`${v.q.name}/${v.form}/${v.who}`)!.push(dt);
@@ -191,6 +196,16 @@ export async function explainQuery(adminUrl: string, name: string, n: number, k:
   });
   const plan = (rows: Record<string, unknown>[]) => rows.map((r) => String(Object.values(r)[0])).join('\n');
   try {
+    // warm this connection's caches first: a cold session's plan shows catalog reads, not the query
+    for (const who of ['member', 'owner'] as const) {
+      await sql.begin(async (tx) => {
+        await frame(tx, who, n);
+        for (let i = 0; i < 3; i++) {
+          await tx.unsafe(q.plainText(args));
+          await tx.unsafe(q.apiText(args));
+        }
+      });
+    }
     const member = await sql.begin(async (tx) => {
       await frame(tx, 'member', n);
       return plan(await tx.unsafe(`explain (analyze, buffers, costs off) ${q.plainText(args)}`));
@@ -209,13 +224,16 @@ export async function explainQuery(adminUrl: string, name: string, n: number, k:
         await tx.unsafe(`set local auto_explain.log_timing = on`);
         await tx.unsafe(`set local auto_explain.log_nested_statements = on`);
         await tx.unsafe(`set local auto_explain.log_level = notice`);
+        await tx.unsafe(`set local auto_explain.log_format = text`);
         await tx.unsafe(`set local client_min_messages = notice`);
         await frame(tx, 'member', n);
         notices.length = 0;
         await tx.unsafe(q.apiText(args));
       });
+      // the statements that touch the tables (the membership helpers' own tiny plans are left out)
       apiNested = notices
-        .filter((m) => !/set_config|current_brand_ids|member_role|current_claims|current_user_id|current_scopes/.test(m.split('\n')[1] ?? ''))
+        .filter((m) => /data\.(batches|products)/.test(m) && !/brand_members/.test(m))
+        .map((m) => m.replace(/^duration: ([\d.]+ ms)\s+plan:\n/, '-- duration $1\n'))
         .join('\n\n');
     } catch (e) {
       apiNested = `(auto_explain unavailable: ${(e as Error).message})`;

@@ -108,11 +108,12 @@ function rlsSection(s: SectionOutcome | undefined): string {
   out.push(
     '- **member · api** — role `authenticated` with a viewer\'s claims calling the RPC: what a client gets.\n' +
       '- **owner · plain** — the superuser running the equivalent SELECT on `data.batches` with the brand filter: no RLS, no function (the floor).\n' +
-      '- **member · plain** — the plain SELECT under RLS (isolates the policy cost); **owner · api** — the RPC without RLS (isolates the function\'s own cost).',
+      '- **member · plain** — the plain SELECT under RLS (isolates the policy cost); **owner · api** — the RPC without RLS (isolates the function\'s own cost).\n' +
+      '- **owner · plain, unprepared** — the plain SELECT sent as text, planned on every call (as psql does it, and as the RPC\'s dynamic SQL must): the like-for-like floor for a search with optional filters.',
   );
   out.push(
     table(
-      ['query', 'member · api p50 / p95', 'owner · plain p50 / p95', 'ratio p50 (p95)', 'member · plain p50', 'owner · api p50', 'RLS alone (plain)', 'RLS inside api'],
+      ['query', 'member · api p50 / p95', 'owner · plain p50 / p95', 'ratio p50 (p95)', 'member · plain p50', 'owner · api p50', 'owner · plain unprepared p50', 'RLS alone (plain)', 'RLS inside api', 'api ÷ unprepared'],
       r.rows.map((x) => [
         `\`${x.query}\``,
         `${ms(x.member_api.p50)} / ${ms(x.member_api.p95)}`,
@@ -120,8 +121,10 @@ function rlsSection(s: SectionOutcome | undefined): string {
         `**${f(x.ratio_p50)}×** (${f(x.ratio_p95)}×)`,
         ms(x.member_plain.p50),
         ms(x.owner_api.p50),
+        x.owner_plain_sp ? ms(x.owner_plain_sp.p50) : '–',
         `${f(x.rls_only_p50)}×`,
         `${f(x.rls_in_api_p50)}×`,
+        x.ratio_vs_unprepared_p50 !== undefined ? `${f(x.ratio_vs_unprepared_p50)}×` : '–',
       ]),
     ),
   );

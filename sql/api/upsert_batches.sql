@@ -16,13 +16,14 @@ begin
   perform app.require_role(_brand_id, 'editor', 'integration:batches:write');
   perform app.sync_check_payload(_batches, '_batches');       -- 400 before anything is read or written
   perform app.sync_lock(_brand_id, 'batches');                 -- one batch sync per brand at a time
+  perform app.sync_refresh_stats('batches');             -- statistics fresh enough for index probes
 
   -- 1. Validate every record in one statement: field rules, duplicates in the payload, the product,
   --    the batch number's uniqueness, and what the row would become (absent key = keep, null = clear).
   with src as (
     select t.ord::integer as ord, t.r, jsonb_typeof(t.r) = 'object' as is_obj
       from jsonb_array_elements(_batches) with ordinality as t(r, ord)
-  ), f as (
+  ), f as materialized (
     select s.ord,
            app.sync_text(s.r -> 'externalId') as ext,
            app.sync_text(s.r -> 'productExternalId') as product_ext,
@@ -45,29 +46,37 @@ begin
                                                           'unit', 'receivedDate', 'expiryDate'])), '')
            end as field_error
       from src s
-  ), pe as (   -- each referenced product once (a payload names few), by its unique index
-    select d.product_ext, x.id
-      from (select distinct f.product_ext from f where f.product_ext is not null) d
-      left join lateral (select y.id from data.products y
-                          where y.brand_id = _brand_id and y.external_id = d.product_ext limit 1) x on true
+  ), cur as (   -- the stored rows of the payload's external ids, one index scan for the whole payload
+    select x.external_id as ext, x as cur from data.batches x
+     where x.brand_id = _brand_id and x.external_id = any (array(select f.ext from f where f.ext is not null))
+  ), pe as (    -- the referenced products (a payload names few)
+    select y.external_id as product_ext, y.id from data.products y
+     where y.brand_id = _brand_id
+       and y.external_id = any (array(select distinct f.product_ext from f where f.product_ext is not null))
+  ), taken as ( -- stored batches holding one of the payload's batch numbers (any product)
+    select x.product_id, x.batch_number, x.external_id from data.batches x
+     where x.brand_id = _brand_id
+       and lower(x.batch_number) = any (array(select distinct lower(f.batch_number) from f where f.batch_number is not null))
+       and x.batch_number = any (array(select f.batch_number from f where f.batch_number is not null))
   ), j as (
-    select f.*, b.cur, p.id as product_id,
+    -- Set-based lookups (= any (array) + hash joins) rather than a probe per record: when statistics are
+    -- missing or stale (a table that just grew from empty) a per-record probe can pick a brand-wide index
+    -- and cost O(brand) per record; this way the worst case is one scan per call.
+    select f.*, c.cur, p.id as product_id, t.product_id is not null as number_taken,
            case when f.ext is not null then count(*) over (partition by f.ext) end as ext_count,
            -- another record of this payload claims the same (product, batchNumber); the record whose
            -- stored batch already has that number keeps it, the others are blamed
            p.id is not null and f.batch_number is not null
              and min(f.ext) over (partition by p.id, f.batch_number) is distinct from max(f.ext) over (partition by p.id, f.batch_number)
-             and ((b.cur).product_id, (b.cur).batch_number) is distinct from (p.id, f.batch_number) as number_shared,
-           case when f.has_quantity then coalesce(f.quantity, 0) else coalesce((b.cur).quantity, 0) end as m_quantity,
-           case when f.has_unit then f.unit else (b.cur).unit end as m_unit,
-           case when f.has_received then f.received_date else (b.cur).received_date end as m_received,
-           case when f.has_expiry then f.expiry_date else (b.cur).expiry_date end as m_expiry
-      -- lateral + limit: one unique-index probe per record, whatever the (possibly stale) statistics say;
-      -- a plain join lets the planner hash-join the whole brand's rows when it underestimates the payload
+             and ((c.cur).product_id, (c.cur).batch_number) is distinct from (p.id, f.batch_number) as number_shared,
+           case when f.has_quantity then coalesce(f.quantity, 0) else coalesce((c.cur).quantity, 0) end as m_quantity,
+           case when f.has_unit then f.unit else (c.cur).unit end as m_unit,
+           case when f.has_received then f.received_date else (c.cur).received_date end as m_received,
+           case when f.has_expiry then f.expiry_date else (c.cur).expiry_date end as m_expiry
       from f
-      left join lateral (select x as cur from data.batches x
-                          where x.brand_id = _brand_id and x.external_id = f.ext limit 1) b on true
+      left join cur c on c.ext = f.ext
       left join pe p on p.product_ext = f.product_ext
+      left join taken t on t.product_id = p.id and t.batch_number = f.batch_number and t.external_id is distinct from f.ext
   ), k as (
     select j.*,
            (j.cur).id is null
@@ -85,10 +94,7 @@ begin
                   then format('productExternalId cannot change: batch "%s" already belongs to another product', k.ext) end,
              case when k.number_shared
                   then format('batchNumber "%s" is used by more than one record of product "%s" in this payload', k.batch_number, k.product_ext) end,
-             case when k.product_id is not null and k.batch_number is not null and length(k.batch_number) <= 100
-                   and exists (select from data.batches x
-                                where x.brand_id = _brand_id and x.product_id = k.product_id and x.batch_number = k.batch_number
-                                  and x.external_id is distinct from k.ext)
+             case when k.number_taken
                   then format('batchNumber "%s" is already used by another batch of product "%s"', k.batch_number, k.product_ext) end,
              case when (k.cur).status = 'archived' and k.will_change
                   then format('Batch with externalId "%s" is archived and cannot be changed', k.ext) end

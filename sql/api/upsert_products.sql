@@ -13,12 +13,13 @@ begin
   perform app.require_role(_brand_id, 'editor', 'integration:products:write');
   perform app.sync_check_payload(_products, '_products');     -- 400 before anything is read or written
   perform app.sync_lock(_brand_id, 'products');
+  perform app.sync_refresh_stats('products');             -- statistics fresh enough for index probes
 
   -- 1. Validate every record in one statement (absent key = keep the stored value, null = clear it).
   with src as (
     select t.ord::integer as ord, t.r, jsonb_typeof(t.r) = 'object' as is_obj
       from jsonb_array_elements(_products) with ordinality as t(r, ord)
-  ), f as (
+  ), f as materialized (
     select s.ord,
            app.sync_text(s.r -> 'externalId') as ext,
            app.sync_text(s.r -> 'name') as name,
@@ -50,11 +51,13 @@ begin
                                                           'articleCode', 'unit', 'expirable', 'serialized', 'attributes'])), '')
            end as field_error
       from src s
-  ), se as (   -- each referenced supplier once, by its unique index
-    select d.supplier_ext, y.id
-      from (select distinct f.supplier_ext from f where f.supplier_ext is not null) d
-      left join lateral (select z.id from data.suppliers z
-                          where z.brand_id = _brand_id and z.external_id = d.supplier_ext limit 1) y on true
+  ), cur as (   -- the stored rows of the payload's external ids, one index scan for the whole payload
+    select y.external_id as ext, y as cur from data.products y
+     where y.brand_id = _brand_id and y.external_id = any (array(select f.ext from f where f.ext is not null))
+  ), se as (    -- the referenced suppliers
+    select z.external_id as supplier_ext, z.id from data.suppliers z
+     where z.brand_id = _brand_id
+       and z.external_id = any (array(select distinct f.supplier_ext from f where f.supplier_ext is not null))
   ), j as (
     select f.*, x.cur, sup.id as supplier_id,
            case when f.ext is not null then count(*) over (partition by f.ext) end as ext_count,
@@ -67,10 +70,9 @@ begin
            case when f.has_expirable then coalesce(f.expirable, false) else coalesce((x.cur).expirable, false) end as m_expirable,
            case when f.has_serialized then coalesce(f.serialized, false) else coalesce((x.cur).serialized, false) end as m_serialized,
            case when f.has_attributes then coalesce(f.attributes, '{}') else coalesce((x.cur).attributes, '{}') end as m_attributes
-      -- lateral + limit: one unique-index probe per record, whatever the (possibly stale) statistics say
+      -- set-based lookups (= any (array) + hash joins), not a probe per record: see upsert_batches
       from f
-      left join lateral (select y as cur from data.products y
-                          where y.brand_id = _brand_id and y.external_id = f.ext limit 1) x on true
+      left join cur x on x.ext = f.ext
       left join se sup on sup.supplier_ext = f.supplier_ext
   ), e as materialized (   -- materialized: error and will_change are read twice below
     select j.*,

@@ -13,12 +13,13 @@ begin
   perform app.require_role(_brand_id, 'editor', 'integration:suppliers:write');
   perform app.sync_check_payload(_suppliers, '_suppliers');   -- 400 before anything is read or written
   perform app.sync_lock(_brand_id, 'suppliers');
+  perform app.sync_refresh_stats('suppliers');             -- statistics fresh enough for index probes
 
   -- 1. Validate every record in one statement (absent key = keep the stored value, null = clear it).
   with src as (
     select t.ord::integer as ord, t.r, jsonb_typeof(t.r) = 'object' as is_obj
       from jsonb_array_elements(_suppliers) with ordinality as t(r, ord)
-  ), f as (
+  ), f as materialized (
     select s.ord,
            app.sync_text(s.r -> 'externalId') as ext,
            app.sync_text(s.r -> 'name') as name,
@@ -43,6 +44,9 @@ begin
                   app.sync_unknown_fields_error(s.r, array['externalId', 'name', 'country', 'address', 'email', 'attributes'])), '')
            end as field_error
       from src s
+  ), cur as (   -- the stored rows of the payload's external ids, one index scan for the whole payload
+    select y.external_id as ext, y as cur from data.suppliers y
+     where y.brand_id = _brand_id and y.external_id = any (array(select f.ext from f where f.ext is not null))
   ), j as (
     select f.*, x.cur,
            case when f.ext is not null then count(*) over (partition by f.ext) end as ext_count,
@@ -50,10 +54,9 @@ begin
            case when f.has_address then f.address else (x.cur).address end as m_address,
            case when f.has_email then f.email else (x.cur).email end as m_email,
            case when f.has_attributes then coalesce(f.attributes, '{}') else coalesce((x.cur).attributes, '{}') end as m_attributes
-      -- lateral + limit: one unique-index probe per record, whatever the (possibly stale) statistics say
+      -- set-based lookup (= any (array) + hash join), not a probe per record: see upsert_batches
       from f
-      left join lateral (select y as cur from data.suppliers y
-                          where y.brand_id = _brand_id and y.external_id = f.ext limit 1) x on true
+      left join cur x on x.ext = f.ext
   ), e as materialized (   -- materialized: error and will_change are read twice below
     select j.*,
            (j.cur).id is null

@@ -197,6 +197,60 @@ returns void
 language sql volatile security invoker set search_path = ''
 as $$ select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('lotline.sync.' || _entity || ':' || _brand_id::text, 0)) $$;
 
+-- Self-healing statistics for bulk loads. The validation statement looks rows up by external id; while
+-- a table has no statistics (fresh database) or has grown far beyond what its statistics describe (an
+-- ERP's initial load), the planner cannot tell the unique (brand_id, external_id) index from any other
+-- brand-leading index and may scan the whole brand on every call until autovacuum's next ANALYZE (up to
+-- a minute away, at every doubling). So before validating, a sync call ANALYZEs its table itself when
+-- more rows changed since the last ANALYZE than the statistics know of (and at least 2000): a handful of
+-- times over a load of 100k rows, ~0.1 s each. The plans of the same call see the new statistics.
+-- Definer owned by lotline_auth, which holds MAINTAIN (PG 17+: may ANALYZE and LOCK) on the three sync
+-- tables; on PG 15/16 it does nothing (autovacuum alone keeps the statistics). It only analyzes those
+-- tables, never waits (try-locks), and needs no caller check: it reads and writes no table row.
+create or replace function app.sync_refresh_stats(_table text)
+returns void
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  v_rel regclass;
+  v_tuples real;
+  v_mod bigint;
+begin
+  if pg_catalog.current_setting('server_version_num')::integer < 170000 then
+    return;   -- no MAINTAIN privilege before PG 17, and only the table owner may ANALYZE
+  end if;
+  if _table not in ('batches', 'products', 'suppliers') then
+    perform app.invalid('_table', 'enum', '_table must be one of batches, products, suppliers');
+  end if;
+  v_rel := pg_catalog.format('data.%I', _table)::regclass;
+  select c.reltuples, coalesce(s.n_mod_since_analyze, 0) into v_tuples, v_mod
+    from pg_catalog.pg_class c left join pg_catalog.pg_stat_all_tables s on s.relid = c.oid
+   where c.oid = v_rel;
+  if v_mod >= 2000 and v_mod > greatest(v_tuples, 0)
+     -- one refresh at a time; a call that finds one running goes on with the old statistics
+     and pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('lotline.sync.analyze:' || _table, 0)) then
+    begin
+      -- ANALYZE takes SHARE UPDATE EXCLUSIVE (DML goes on); never wait for it (autovacuum may hold it)
+      execute pg_catalog.format('lock table %s in share update exclusive mode nowait', v_rel);
+      execute pg_catalog.format('analyze %s', v_rel);
+    exception when lock_not_available then
+      null;   -- one subtransaction per call, only on this path: not per record
+    end;
+  end if;
+end
+$$;
+alter function app.sync_refresh_stats(text) owner to lotline_auth;
+comment on function app.sync_refresh_stats(text) is
+  'Definer (lotline_auth, granted MAINTAIN on the sync tables; PG 17+, a no-op before). ANALYZEs data.batches/products/suppliers when more rows changed since the last ANALYZE than its statistics describe, so bulk sync plans stay index probes during an initial load.';
+revoke execute on function app.sync_refresh_stats(text) from public;
+do $$
+begin
+  if pg_catalog.current_setting('server_version_num')::integer >= 170000 then
+    execute 'grant maintain on data.batches, data.products, data.suppliers to lotline_auth';
+  end if;
+end
+$$;
+
 -- Draft due-diligence statements for batches just created by upsert_batches(_auto_create_dds => true).
 -- Definer (owned by lotline_auth) because data.due_diligence_statements is state that only changes
 -- through functions: authenticated has no write grant on it. It re-checks the caller (editor with
@@ -233,5 +287,5 @@ grant execute on function
   app.sync_gtin(jsonb), app.sync_gtin_error(jsonb, text),
   app.sync_unknown_fields_message(jsonb, text[]), app.sync_unknown_fields_error(jsonb, text[]),
   app.sync_check_payload(jsonb, text), app.sync_check_paging(integer, integer), app.sync_lock(uuid, text),
-  app.sync_create_draft_dds(uuid, uuid[])
+  app.sync_create_draft_dds(uuid, uuid[]), app.sync_refresh_stats(text)
   to authenticated;

@@ -7,15 +7,17 @@
 -- The definers below are owned by lotline_auth (BYPASSRLS), check the caller themselves first
 -- (app.require_role), and each keeps every invariant on its own.
 --
--- Locking (ERPNext's and Odoo's lessons, notes/perf-reliability-anchors.md §5.4):
+-- Locking (ERPNext's and Odoo's lessons, notes/perf-reliability-anchors.md §5.4), always in this order:
 --   1. the transfer row (select … for update) when the operation is on a transfer;
 --   2. location rows `for share` when stock may be put into them (archive_location takes the row
 --      `for update`, so a location cannot be archived under a running receipt or transfer);
---   3. a transaction-scoped advisory lock per (brand, batch, location), all taken up front, in the order
+--   3. the brand counter row (transfer / inbound number) when the call creates one. Before the stock
+--      locks, so a creator waiting for the counter holds no stock lock that accepts would queue behind;
+--   4. a transaction-scoped advisory lock per (brand, batch, location), all taken up front, in the order
 --      of their 64-bit keys (app.stock_lock). This also guards the FIRST movement at a (batch, location)
---      whose stock row does not exist yet, which row locks cannot do;
---   4. the brand counter row (transfer / inbound number), last, so it is held as briefly as possible.
--- Every writer takes these in this order, so writers never deadlock one another.
+--      whose stock row does not exist yet, which row locks cannot do. Availability is read only after.
+-- Every writer takes these in this order and never waits for an earlier one after a later one, so
+-- writers never deadlock one another.
 
 -- The inventory definers call these helpers as lotline_auth.
 grant execute on function app.require_role(uuid, text, text), app.require_scope(text), app.current_scopes(),
@@ -113,7 +115,8 @@ end
 $$;
 
 -- Next human number of a kind per brand (TR-000001, IN-000001). Gapless: a rolled-back transaction
--- rolls its increment back. Takes the counter row lock until commit: call it last. Internal (no grant).
+-- rolls its increment back. Holds the counter row lock until commit: creations of one kind serialize
+-- per brand. Call it before app.stock_lock (lock order above). Internal (no grant).
 create or replace function app.inventory_next_number(_brand_id uuid, _name text, _prefix text)
 returns text
 language plpgsql volatile security invoker set search_path = ''
@@ -295,11 +298,10 @@ begin
                       jsonb_build_object('field', format('_lines[%s].batch_id', r.line_no - 1), 'rule', 'exists'));
   end if;
 
+  v_number := app.inventory_next_number(_brand_id, 'inbound', 'IN');
   perform app.stock_lock(_brand_id,
     array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(_lines) e),
     array_fill(_location_id, array[jsonb_array_length(_lines)]));
-
-  v_number := app.inventory_next_number(_brand_id, 'inbound', 'IN');
   insert into data.inbounds (brand_id, id, number, location_id, reference, external_reference, note, created_by)
   values (_brand_id, v_id, v_number, _location_id, _reference, _external_reference, _note, app.current_user_id())
   on conflict (brand_id, external_reference) do nothing;
@@ -423,6 +425,7 @@ as $$
 declare
   v_id uuid := gen_random_uuid();
   v_n integer;
+  v_number text;
 begin
   perform app.require_role(_brand_id, 'editor', 'inventory:write');
   if _from_location_id is not null and _from_location_id = _to_location_id then
@@ -435,6 +438,7 @@ begin
   end if;
   perform app.inventory_check_batches(_brand_id, _lines);
   v_n := jsonb_array_length(_lines);
+  v_number := app.inventory_next_number(_brand_id, 'transfer', 'TR');
   perform app.stock_lock(_brand_id, array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(_lines) e),
                          array_fill(_from_location_id, array[v_n]));
   perform app.stock_check_available(_brand_id, _from_location_id,
@@ -443,7 +447,7 @@ begin
        from jsonb_array_elements(_lines) e));
 
   insert into data.transfers (brand_id, id, number, from_location_id, to_location_id, note, created_by)
-  values (_brand_id, v_id, app.inventory_next_number(_brand_id, 'transfer', 'TR'), _from_location_id, _to_location_id,
+  values (_brand_id, v_id, v_number, _from_location_id, _to_location_id,
           _note, app.current_user_id());
   insert into data.transfer_lines (brand_id, transfer_id, batch_id, quantity)
   select _brand_id, v_id, l.batch_id, l.quantity from jsonb_to_recordset(_lines) as l (batch_id uuid, quantity numeric);

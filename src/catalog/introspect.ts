@@ -11,6 +11,8 @@ export interface PgArg {
   typeOid: number;
   mode: ArgMode;
   hasDefault: boolean;
+  /** The default expression as SQL text (pg_get_function_arg_default), when it has one. */
+  defaultValue?: string | null;
 }
 
 export interface PgFunction {
@@ -84,7 +86,7 @@ interface FnRow {
   ret_relid: number | null;
   provariadic: boolean;
   proconfig: string[] | null;
-  args: { name: string; type_oid: number; mode: string; has_default: boolean }[];
+  args: { name: string; type_oid: number; mode: string; has_default: boolean; default_value: string | null }[];
 }
 
 // Walks all arguments with their modes and counts input positions separately, so OUT
@@ -118,7 +120,8 @@ select fn.oid::int8 as oid, fn.schema, fn.name, fn.oid::regprocedure::text as si
        rt.typtype::text as ret_typtype, nullif(rt.typrelid, 0)::int8 as ret_relid, fn.provariadic, fn.proconfig,
        coalesce((select json_agg(json_build_object(
                    'name', a.name, 'type_oid', a.type_oid::int8, 'mode', a.mode,
-                   'has_default', coalesce(a.in_pos > fn.pronargs - fn.pronargdefaults, false))
+                   'has_default', coalesce(a.in_pos > fn.pronargs - fn.pronargdefaults, false),
+                   'default_value', pg_catalog.pg_get_function_arg_default(fn.oid, a.ord::int))
                  order by a.ord)
                  from arg_pos a where a.oid = fn.oid), '[]') as args
   from fn
@@ -196,6 +199,7 @@ function toFunction(r: FnRow): PgFunction {
     typeOid: Number(a.type_oid),
     mode: MODES[a.mode] ?? 'in',
     hasDefault: a.has_default,
+    defaultValue: a.default_value ?? null,
   }));
   const inputs = args.filter((a) => a.mode === 'in' || a.mode === 'inout' || a.mode === 'variadic');
   const outputs = args.filter((a) => a.mode === 'out' || a.mode === 'inout' || a.mode === 'table');

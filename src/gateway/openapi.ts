@@ -217,7 +217,7 @@ export function openapi31(c: SchemaCache, schema: string, executable: Set<number
     const named = r.params.filter((p) => p.name !== '');
     const properties: Json = {};
     for (const p of named) {
-      const raw = r.fn.inputs.find((a) => a.name === p.name) as { defaultValue?: string | null } | undefined;
+      const raw = r.fn.inputs.find((a) => a.name === p.name);
       properties[p.name] = {
         ...schemaOf(types, p.typeOid, refs),
         'x-pg-type': p.type,

@@ -69,7 +69,8 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     connection: { application_name: 'lotline-gateway-meta' },
   });
   const metrics = new GatewayMetrics(pool.sem, { defaultMetrics: s.defaultMetrics });
-  const log = s.logLevel === 'silent' ? null : (s.logger ?? ((line: Record<string, unknown>) => process.stdout.write(JSON.stringify(line) + '\n')));
+  const stdoutLog = bufferedStdout();
+  const log = s.logLevel === 'silent' ? null : (s.logger ?? ((line: Record<string, unknown>) => stdoutLog.write(JSON.stringify(line) + '\n')));
   const preRequest = s.preRequest ? preRequestSql(s.preRequest) : null;
 
   let cache: SchemaCache | null = null;
@@ -151,7 +152,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
 
   app.decorateRequest('fnLabel', '');
   app.decorateRequest('roleName', '');
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('X-Request-Id', req.id);
     const origin = req.headers.origin;
     if (origin !== undefined) {
@@ -165,16 +166,18 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
           reply.header('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? DEFAULT_ALLOW_HEADERS);
           reply.header('Access-Control-Max-Age', '86400');
           reply.code(200).send();
-          return reply;
+          return;
         }
       }
     }
+    done();
   });
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     // while shutting down, finished requests give their connection back instead of keeping it alive
     if (closing) reply.header('Connection', 'close');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const seconds = reply.elapsedTime / 1000;
     const fn = (req as FastifyRequest & { fnLabel: string }).fnLabel || routeLabel(req.url);
     metrics.observe(fn, req.method, reply.statusCode, seconds);
@@ -184,6 +187,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       role: (req as FastifyRequest & { roleName: string }).roleName || undefined,
       status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 100) / 100,
     });
+    done();
   });
   app.setErrorHandler((err, _req, reply) => {
     const e = err as Error & { code?: string; statusCode?: number };
@@ -666,6 +670,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     }
     if (unlisten) await unlisten().catch(() => {});
     await Promise.all([pool.end(5), meta.end({ timeout: 5 })]);
+    stdoutLog.flush();
   }
 
   return {
@@ -676,6 +681,30 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     },
     close,
     reload,
+  };
+}
+
+/** Log lines are collected and written once per tick: one write(2) for many requests under load. */
+function bufferedStdout(): { write(line: string): void; flush(): void } {
+  let buf: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (buf.length === 0) return;
+    const out = buf.join('');
+    buf = [];
+    process.stdout.write(out);
+  };
+  return {
+    write(line: string) {
+      buf.push(line);
+      if (buf.length >= 256) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
   };
 }
 

@@ -525,6 +525,22 @@ export function defineInventoryCases(getDoor: () => Door): void {
       expectError(await door.call(U.vic, 'get_transfer', { _brand_id: fx.brandA, _transfer_id: '00000000-0000-4000-8000-000000000000' }), 'PT404', 404, '_transfer_id');
     });
 
+    it('batch_quantities_by_location pages with _limit/_offset in batch-number order', async () => {
+      const room = must<{ id: string }>(await door.call(U.eve, 'create_location', { _brand_id: fx.brandA, _name: uniq('Paging') })).id;
+      const numbers = ['PG-3', 'PG-1', 'PG-2'].map((n) => uniq(n));
+      must(await door.call(U.eve, 'receive_inbound', {
+        _brand_id: fx.brandA, _location_id: room, _lines: numbers.map((n, i) => ({ product_id: fx.oil, batch_number: n, quantity: i + 1 })),
+      }));
+      const all = must<Quantity[]>(await door.call(U.vic, 'batch_quantities_by_location', { _brand_id: fx.brandA, _location_id: room }));
+      expect(all.map((q) => q.batch_number)).toEqual([...numbers].sort());
+      const page = must<Quantity[]>(await door.call(U.vic, 'batch_quantities_by_location', { _brand_id: fx.brandA, _location_id: room, _limit: 1, _offset: 1 }));
+      expect(page.map((q) => q.batch_number)).toEqual([[...numbers].sort()[1]]);
+      expectError(await door.call(U.vic, 'batch_quantities_by_location', { _brand_id: fx.brandA, _location_id: room, _limit: 101 }), '22023', 400, '_limit');
+      expectError(await door.call(U.vic, 'batch_quantities_by_location', { _brand_id: fx.brandA, _location_id: room, _offset: -1 }), '22023', 400, '_offset');
+      expectError(await door.call(U.vic, 'batch_quantities_by_location', { _brand_id: fx.brandA, _location_id: fx.locB }), 'PT404', 404, '_location_id');
+      expectError(await door.call(U.vic, 'batch_quantities_by_product', { _brand_id: fx.brandA, _product_id: fx.productB }), 'PT404', 404, '_product_id');
+    });
+
     it('list_transfers filters by status (seed E spelling too) and location', async () => {
       const b = await stockUp(fx.main, 5);
       const p = await newTransfer(b, 1, fx.main, fx.back);

@@ -219,8 +219,30 @@ export function defineSyncCases(getDoor: () => SyncDoor): void {
       expect(statuses(r)).toEqual({ 'U-1': 'UNCHANGED', 'U-2': 'ERROR', 'U-3': 'ERROR', 'U-4': 'ERROR' });
       expect(errorOf(r, 'U-2')).toContain('batchNumber "L-U" is already used by another batch of product "ITEM-1"');
       expect(errorOf(r, 'U-3')).toBe('batchNumber "L-X" is used by more than one record of product "ITEM-2" in this payload');
+      // a batch created in lotline itself (no external id) holds its number too: a per-record error, not a 409
+      const [item1] = await door.query<{ id: string }>(`select id::text from data.products where brand_id = $1 and external_id = 'ITEM-1'`, [fx.brandA]);
+      must(await door.call(fx.eve, 'create_product_batch', { _brand_id: fx.brandA, _product_id: item1!.id, _batch_number: 'L-NATIVE' }));
+      const nat = await ok(fx.erp, 'upsert_batches', fx.brandA, [
+        { externalId: 'U-5', productExternalId: 'ITEM-1', batchNumber: 'L-NATIVE' },
+        { externalId: 'U-6', productExternalId: 'ITEM-2', batchNumber: 'L-NATIVE' }, // another product: fine
+      ]);
+      expect(statuses(nat)).toEqual({ 'U-5': 'ERROR', 'U-6': 'CREATED' });
+      expect(errorOf(nat, 'U-5')).toBe('batchNumber "L-NATIVE" is already used by another batch of product "ITEM-1"');
       const moved = await ok(fx.erp, 'upsert_batches', fx.brandA, [{ externalId: 'U-1', productExternalId: 'ITEM-2', batchNumber: 'L-U' }]);
       expect(errorOf(moved, 'U-1')).toBe('productExternalId cannot change: batch "U-1" already belongs to another product');
+    });
+
+    it('an archived batch is not changed by a push; re-pushing it unchanged is fine', async () => {
+      const rec = { externalId: 'AR-1', productExternalId: 'ITEM-1', batchNumber: 'L-AR1', quantity: 1 };
+      const c = await ok(fx.erp, 'upsert_batches', fx.brandA, [rec]);
+      must(await door.call(fx.eve, 'set_batch_status', { _brand_id: fx.brandA, _batch_id: c.records[0]!.internalId, _status: 'archived' }));
+      const same = await ok(fx.erp, 'upsert_batches', fx.brandA, [rec]);
+      expect(statuses(same)).toEqual({ 'AR-1': 'UNCHANGED' });
+      const changed = await ok(fx.erp, 'upsert_batches', fx.brandA, [{ ...rec, quantity: 2 }]);
+      expect(changed.records).toEqual([{ externalId: 'AR-1', internalId: c.records[0]!.internalId, status: 'ERROR' }]);
+      expect(errorOf(changed, 'AR-1')).toBe('Batch with externalId "AR-1" is archived and cannot be changed');
+      const [row] = await batchRows(fx.brandA, ['AR-1']);
+      expect(row!.quantity).toBe('1');
     });
 
     it('an empty array is a successful no-op', async () => {

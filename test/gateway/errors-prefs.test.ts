@@ -261,6 +261,23 @@ describe('profiles (several exposed schemas)', () => {
   });
 });
 
+describe('configured limits', () => {
+  test('the configured statement timeout cancels a long call (500 57014); max rows caps results silently', async () => {
+    const gw = await startGateway(env.db, { schemas: ['demo'], statementTimeoutMs: 150, maxRows: 2 });
+    try {
+      const r = await req(`${gw.url}/rpc/sleep?p_ms=1000`);
+      expect(r.status).toBe(500);
+      expect(r.body.code).toBe('57014');
+      const capped = await req(`${gw.url}/rpc/list_items?select=id`, { headers: { Prefer: 'count=exact' } });
+      expect(capped.body).toEqual([{ id: 1 }, { id: 2 }]);
+      expect(capped.headers.get('content-range')).toBe('0-1/6');
+      expect(capped.status).toBe(206);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('roles: allow-list, impersonated role settings, configured statement timeout', () => {
   const role = `gw_role_${Math.random().toString(36).slice(2, 8)}`;
   let gw: TestGateway;

@@ -26,6 +26,7 @@ describe('routing and methods', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(r.headers.get('content-range')).toBe('0-5/*');
+    expect(r.headers.get('content-length')).toBeNull();
     expect(await r.text()).toBe('');
   });
 
