@@ -26,6 +26,8 @@ interface Rpc {
   /** JSON body for POST /rpc/<name>; `[<id>]` is replaced per request by autocannon */
   body: (batchId: string) => Record<string, unknown>;
   direct: (tx: TransactionSql, batchId: string, i: number, tag: string) => postgres.PendingQuery<postgres.Row[]>;
+  /** the call as SQL text with literals (for the one-round-trip variant) */
+  text: (batchId: string, i: number, tag: string) => string;
 }
 
 const RPCS: Rpc[] = [
@@ -35,12 +37,14 @@ const RPCS: Rpc[] = [
     body: (batchId) => ({ _brand_id: BRAND, _product_id: LIST_PRODUCT, _batch_id: batchId }),
     direct: (tx, batchId) =>
       tx`select * from api.get_product_batch(_brand_id => ${BRAND}::uuid, _product_id => ${LIST_PRODUCT}::uuid, _batch_id => ${batchId}::uuid)`,
+    text: (batchId) => `select * from api.get_product_batch(_brand_id => '${BRAND}', _product_id => '${LIST_PRODUCT}', _batch_id => '${batchId}')`,
   },
   {
     name: 'list_product_batches',
     readOnly: true,
     body: () => ({ _brand_id: BRAND, _product_id: LIST_PRODUCT }),
     direct: (tx) => tx`select * from api.list_product_batches(_brand_id => ${BRAND}::uuid, _product_id => ${LIST_PRODUCT}::uuid)`,
+    text: () => `select * from api.list_product_batches(_brand_id => '${BRAND}', _product_id => '${LIST_PRODUCT}')`,
   },
   {
     name: 'create_product_batch',
@@ -48,6 +52,8 @@ const RPCS: Rpc[] = [
     body: () => ({ _brand_id: BRAND, _product_id: SINK_PRODUCT, _batch_number: 'H-[<id>]', _quantity: 10 }),
     direct: (tx, _b, i, tag) =>
       tx`select * from api.create_product_batch(_brand_id => ${BRAND}::uuid, _product_id => ${SINK_PRODUCT}::uuid, _batch_number => ${`D-${tag}-${i}`}, _quantity => 10)`,
+    text: (_b, i, tag) =>
+      `select * from api.create_product_batch(_brand_id => '${BRAND}', _product_id => '${SINK_PRODUCT}', _batch_number => 'S-${tag}-${i}', _quantity => 10)`,
   },
 ];
 
@@ -58,6 +64,10 @@ export interface GatewayRow {
   direct: LoadResult;
   /** http.rps / direct.rps */
   ratio: number;
+  /** the same transaction as ONE simple-query round trip (what the gateway itself sends), where measured */
+  direct1?: LoadResult;
+  /** http.rps / direct1.rps */
+  ratio1?: number;
 }
 
 function directCall(rpc: Rpc, batchId: string, tag: string) {
@@ -69,11 +79,23 @@ function directCall(rpc: Rpc, batchId: string, tag: string) {
     ]);
 }
 
+/**
+ * The same transaction as one round trip: a multi-statement simple query, which PostgreSQL runs as one
+ * implicit transaction — the way the gateway sends it (no HTTP, no JSON rendering).
+ */
+function directCallOneTrip(rpc: Rpc, batchId: string, tag: string) {
+  const claims = JSON.stringify({ sub: SUB, role: 'authenticated' }).replace(/'/g, "''");
+  const head = `${rpc.readOnly ? 'set transaction read only; ' : ''}select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '${claims}', true); `;
+  return (sql: Sql, i: number) => sql.unsafe(head + rpc.text(batchId, i, tag)).raw();
+}
+
 export async function run(opts: BenchOptions) {
   const clients = [1, 8, 32];
   const durationSec = Number(process.env.BENCH_GATEWAY_SECONDS ?? (opts.quick ? 0.6 : 5));
   const warmupSec = opts.quick ? 0.3 : 1;
-  const cellMs = 2 * (durationSec + warmupSec) * 1000 + 1500;
+  // the one-round-trip direct variant is measured at these client counts
+  const oneTripAt = new Set(opts.quick ? [32] : [1, 32]);
+  const cellMs = 3 * (durationSec + warmupSec) * 1000 + 1500;
   const poolSize = Number(process.env.BENCH_GATEWAY_POOL ?? 10);
 
   // data: one brand of the scale generator (1,000 batches, 20 products; list returns 50 rows)
@@ -127,8 +149,20 @@ export async function run(opts: BenchOptions) {
           call: directCall(rpc, batchId, `${tag}-${n}`),
         });
         const row: GatewayRow = { rpc: rpc.name, clients: n, http: roundLoad(http), direct: roundLoad(direct), ratio: round(http.rps / direct.rps, 2) };
+        if (oneTripAt.has(n)) {
+          const direct1 = await directLoad({
+            url: opts.databaseUrl,
+            connections: n,
+            durationSec,
+            warmupSec,
+            call: directCallOneTrip(rpc, batchId, `${tag}-${n}`),
+          });
+          row.direct1 = roundLoad(direct1);
+          row.ratio1 = round(http.rps / direct1.rps, 2);
+        }
         opts.log(
-          `${rpc.name} x${n}: http ${row.http.rps} req/s p50 ${row.http.p50} ms, direct ${row.direct.rps} req/s p50 ${row.direct.p50} ms, ratio ${row.ratio}`,
+          `${rpc.name} x${n}: http ${row.http.rps} req/s p50 ${row.http.p50} ms, direct ${row.direct.rps} req/s p50 ${row.direct.p50} ms, ratio ${row.ratio}` +
+            (row.direct1 ? `; one-trip direct ${row.direct1.rps} req/s, ratio ${row.ratio1}` : ''),
         );
         rows.push(row);
       }

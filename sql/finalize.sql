@@ -7,7 +7,11 @@ begin
   execute 'alter schema api owner to lotline_owner';
   for r in select c.oid::regclass as t, c.relkind from pg_catalog.pg_class c
            where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p', 'S', 'v', 'm')
-             and pg_catalog.pg_get_userbyid(c.relowner) <> 'lotline_owner' loop
+             and pg_catalog.pg_get_userbyid(c.relowner) <> 'lotline_owner'
+             -- sequences owned by a column (serial, identity) follow their table's owner
+             and not exists (select from pg_catalog.pg_depend d
+                              where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid
+                                and d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype in ('a', 'i')) loop
     execute format('alter %s %s owner to lotline_owner',
                    case r.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' else 'table' end, r.t);
   end loop;

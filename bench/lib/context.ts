@@ -21,6 +21,8 @@ export interface BenchOptions {
   databaseUrl: string;
   /** alias of databaseUrl */
   authenticatorUrl: string;
+  /** superuser URL of the cluster's `postgres` database (for sections that create their own databases) */
+  serverUrl: string;
   /** HS256 secret the gateway started by startGateway() accepts */
   jwtSecret: string;
   /** wall-clock ms (Date.now()) by which run() should have returned; the runner kills it later */
@@ -47,4 +49,6 @@ export interface SectionEnv {
   db: DatabaseUrls;
   /** the shared scale data set (growth/rls) */
   scaleDb?: DatabaseUrls;
+  /** section-specific options merged into opts (sizes for quick runs) */
+  extra?: Record<string, unknown>;
 }

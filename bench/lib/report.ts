@@ -65,11 +65,13 @@ function gatewaySection(s: SectionOutcome | undefined): string {
     `Closed loop: each of N clients sends its next request when the previous one has answered; ${f(r.durationSec)} s measured after ${f(r.warmupSec)} s of warm-up per cell. ` +
       `**HTTP**: autocannon in its own process → \`POST /rpc/<fn>\` with a JSON body and an HS256 JWT → the gateway in its own process (pool of ${r.gatewayPoolSize} connections). ` +
       `**Direct**: postgres.js from the bench process, one connection per client, \`sql.begin([read only], tx => [set_config(role, claims), select * from api.<fn>(…)])\` — BEGIN, the two statements pipelined, COMMIT, prepared statements. ` +
+      `The call's rows are fetched raw (not decoded into JS values): direct is the floor, and the gateway's JSON rendering counts as its overhead. ` +
+      `**One-trip direct** (at some client counts): the same transaction sent the way the gateway sends it — one multi-statement simple query, i.e. one round trip, no HTTP — so HTTP ÷ one-trip is the cost of the HTTP layer alone. ` +
       `Latencies are per request as the client sees it (ms). Ratio = HTTP req/s ÷ direct req/s.`,
   );
   out.push(
     table(
-      ['RPC', 'clients', 'HTTP req/s', 'HTTP p50', 'HTTP p99', 'direct req/s', 'direct p50', 'direct p99', 'HTTP ÷ direct', 'errors'],
+      ['RPC', 'clients', 'HTTP req/s', 'HTTP p50', 'HTTP p99', 'direct req/s', 'direct p50', 'direct p99', 'HTTP ÷ direct', 'one-trip direct req/s', 'HTTP ÷ one-trip', 'errors'],
       r.rows.map((x) => [
         `\`${x.rpc}\``,
         x.clients,
@@ -80,7 +82,9 @@ function gatewaySection(s: SectionOutcome | undefined): string {
         ms(x.direct.p50),
         ms(x.direct.p99),
         `**${f(x.ratio)}×**`,
-        String(x.http.failed + x.direct.failed),
+        x.direct1 ? f(x.direct1.rps, 0) : '–',
+        x.ratio1 !== undefined ? `${f(x.ratio1)}×` : '–',
+        String(x.http.failed + x.direct.failed + (x.direct1?.failed ?? 0)),
       ]),
     ),
   );

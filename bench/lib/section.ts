@@ -27,6 +27,7 @@ const opts: BenchOptions & { scaleDb?: SectionEnv['scaleDb'] } = {
   adminUrl: env.db.adminUrl,
   databaseUrl: env.db.databaseUrl,
   authenticatorUrl: env.db.databaseUrl,
+  serverUrl: env.cluster.rootUrl,
   jwtSecret: env.cluster.jwtSecret,
   deadline: env.deadline,
   cluster: env.cluster,
@@ -64,7 +65,7 @@ try {
       await sendToParent({ type: 'skipped', reason: `${env.module.replace(/.*\/bench\//, 'bench/')} exports no run(opts)` });
     } else {
       const started = Date.now();
-      const result: unknown = await (mod.run as (o: BenchOptions) => Promise<unknown>)(opts);
+      const result: unknown = await (mod.run as (o: BenchOptions) => Promise<unknown>)({ ...opts, ...env.extra });
       await sendToParent({ type: 'result', result: result ?? null, seconds: (Date.now() - started) / 1000 });
     }
   }

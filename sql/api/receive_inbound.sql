@@ -21,6 +21,7 @@ declare
   v_batch data.batches;
   v_product data.products;
   v_created boolean;
+  v_found jsonb := '{}';
   v_id uuid;
   r record;
 begin
@@ -68,7 +69,7 @@ begin
     end if;
     v_parsed := v_parsed || jsonb_build_array(jsonb_build_object(
       'line_no', v_i + 1,
-      'product_id', v_el ->> 'product_id',
+      'product_id', (v_el ->> 'product_id')::uuid,
       'batch_number', app.check_text(v_el ->> 'batch_number', v_f || '.batch_number', 100),
       'quantity', v_el -> 'quantity',
       'expiry_date', app.json_date(v_el -> 'expiry_date', v_f || '.expiry_date')));
@@ -128,11 +129,12 @@ begin
         end if;
       end if;
     end if;
-    select jsonb_agg(case when (e ->> 'product_id')::uuid = r.product_id and e ->> 'batch_number' = r.batch_number
-                          then e || jsonb_build_object('batch_id', v_batch.id, 'batch_created', v_created) else e end
-                     order by (e ->> 'line_no')::integer)
-      into v_parsed from jsonb_array_elements(v_parsed) e;
+    v_found := v_found || jsonb_build_object(r.product_id::text || '/' || r.batch_number,
+                                             jsonb_build_object('batch_id', v_batch.id, 'batch_created', v_created));
   end loop;
+  -- every line gets its batch
+  select jsonb_agg(e || (v_found -> ((e ->> 'product_id') || '/' || (e ->> 'batch_number'))) order by (e ->> 'line_no')::integer)
+    into v_parsed from jsonb_array_elements(v_parsed) e;
 
   v_id := app.inventory_receive(_brand_id, _location_id, v_reference, v_external, v_note, v_parsed);
   return app.inbound_out(_brand_id, v_id);

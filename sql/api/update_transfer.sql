@@ -18,11 +18,10 @@ begin
   if _lines is not null then
     v_lines := app.parse_transfer_lines(_lines, '_lines');
   end if;
-  if _note is not null and _note <> '' then
-    perform app.check_text(_note, '_note', 2000);
-  end if;
   perform app.transfer_update(_brand_id, _transfer_id, v_lines, _to_location_id,
-                              case when _note is null then null else coalesce(btrim(_note), '') end, _expected_version);
+                              case when _note is null then null
+                                   else coalesce(app.check_text(_note, '_note', 2000, false), '') end,
+                              _expected_version);
   return app.transfer_out(_brand_id, _transfer_id);
 end
 $$;

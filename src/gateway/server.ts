@@ -119,8 +119,13 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
 
   await reload();
   let unlisten: (() => Promise<void>) | null = null;
-  if (s.channel) {
+  let listenTimer: NodeJS.Timeout | null = null;
+  /** LISTEN on the dedicated connection; retried (with a reload) until it works, e.g. after an outage. */
+  async function startListening(): Promise<void> {
+    if (!s.channel || closing) return;
     try {
+      if (unlisten) await unlisten().catch(() => {});
+      unlisten = null;
       const sub = await meta.listen(s.channel, (payload) => {
         if (payload === '' || payload === 'reload schema') scheduleReload();
       }, () => {
@@ -129,9 +134,19 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       });
       unlisten = sub.unlisten;
     } catch (e) {
-      log?.({ time: new Date().toISOString(), level: 'warn', msg: 'LISTEN failed; schema reloads need a restart or reload()', error: (e as Error).message });
+      log?.({ time: new Date().toISOString(), level: 'warn', msg: 'LISTEN failed; retrying', error: (e as Error).message });
+      scheduleRelisten();
     }
   }
+  function scheduleRelisten(): void {
+    if (listenTimer || closing || !s.channel) return;
+    listenTimer = setTimeout(() => {
+      listenTimer = null;
+      void startListening().then(() => scheduleReload());
+    }, 2000);
+    listenTimer.unref();
+  }
+  await startListening();
 
   const app = Fastify({
     logger: false,
@@ -308,8 +323,13 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
   }
 
   function toApiError(e: unknown, authenticated: boolean): ApiError {
-    if (e instanceof ApiError) return e;
+    if (e instanceof ApiError) {
+      // the database was unreachable: the LISTEN connection may be gone too
+      if (e.code === 'PGRST000' || e.code === 'PGRST001') scheduleRelisten();
+      return e;
+    }
     if (isPgError(e)) return fromPgError(e, authenticated);
+    scheduleRelisten();
     return transportError(e);
   }
 
@@ -658,6 +678,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     closing = true;
     if (reloadTimer) clearTimeout(reloadTimer);
     if (retryTimer) clearTimeout(retryTimer);
+    if (listenTimer) clearTimeout(listenTimer);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, s.shutdownTimeoutMs).unref());
     // in-flight requests finish (their connections close after the response); idle keep-alive
     // connections are closed as soon as they are idle

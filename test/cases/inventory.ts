@@ -187,7 +187,7 @@ export function defineInventoryCases(getDoor: () => Door): void {
         _lines: [
           { product_id: fx.oil, batch_number: 'OIL-2026-01', quantity: 10 },
           { product_id: fx.milk, batch_number: 'MILK-7', quantity: 4, expiry_date: '2026-12-31' },
-          { product_id: fx.oil, batch_number: 'OIL-2026-01', quantity: 5 },
+          { product_id: fx.oil.toUpperCase(), batch_number: ' OIL-2026-01 ', quantity: 5 },
         ],
       }));
       expect(r.number).toMatch(/^IN-\d{6}$/);
@@ -428,7 +428,7 @@ export function defineInventoryCases(getDoor: () => Door): void {
       // nothing changed → same version; a stale version → 412; '' clears the note
       expect(must<Transfer>(await door.call(U.eve, 'update_transfer', { _brand_id: fx.brandA, _transfer_id: t.id, _note: 'to the back' })).version).toBe(3);
       expectError(await door.call(U.eve, 'update_transfer', { _brand_id: fx.brandA, _transfer_id: t.id, _note: 'x', _expected_version: 2 }), 'PT412', 412, '_expected_version');
-      expect(must<Transfer>(await door.call(U.eve, 'update_transfer', { _brand_id: fx.brandA, _transfer_id: t.id, _note: '', _expected_version: 3 }))).toMatchObject({ note: null, version: 4 });
+      expect(must<Transfer>(await door.call(U.eve, 'update_transfer', { _brand_id: fx.brandA, _transfer_id: t.id, _note: '  ', _expected_version: 3 }))).toMatchObject({ note: null, version: 4 });
       // bad edits
       expectError(await door.call(U.eve, 'update_transfer', { _brand_id: fx.brandA, _transfer_id: t.id, _to_location_id: fx.main }), '22023', 400, '_to_location_id');
       expectError(await door.call(U.eve, 'update_transfer', { _brand_id: fx.brandA, _transfer_id: t.id, _lines: [] }), '22023', 400, '_lines');

@@ -202,18 +202,23 @@ export interface GenContext {
 interface ArgSpec {
   /** identifies something of a brand (or a JSON payload that references brand rows) */
   idLike: boolean;
+  /** an existing value of the source brand */
   gen: (c: GenContext) => unknown;
+  /** for unique keys (external ids, numbers, slugs): a new value in the source brand, colliding with nothing */
+  fresh?: (c: GenContext) => unknown;
 }
 
-const id = (gen: ArgSpec['gen']): ArgSpec => ({ idLike: true, gen });
+const id = (gen: ArgSpec['gen'], fresh?: ArgSpec['fresh']): ArgSpec => ({ idLike: true, gen, fresh });
 const val = (gen: ArgSpec['gen']): ArgSpec => ({ idLike: false, gen });
+const k = (c: GenContext, what: string) => `${c.src.marker}-${what}${c.n}`;
 
 /** Per-function meaning of an argument name, where the name alone is ambiguous (key `fn.arg`). */
 const BY_FUNCTION: Record<string, ArgSpec> = {
   'create_transfer._lines': id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
   'update_transfer._lines': id((c) => [{ batch_id: c.src.batch, quantity: 2 }]),
-  'receive_inbound._lines': id((c) => [{ product_id: c.src.product, batch_number: c.src.batchNumber, quantity: 1 }]),
-  'create_product._external_id': id((c) => c.src.productExt),
+  'receive_inbound._lines': id((c) => [{ product_id: c.src.product, batch_number: c.src.batchNumber, quantity: 1 }],
+    (c) => [{ product_id: c.src.product, batch_number: k(c, 'NEWLOT'), quantity: 1 }]),
+  'create_product._external_id': id((c) => c.src.productExt, (c) => k(c, 'NEWPEXT')),
   'create_product._name': id((c) => `${c.src.marker} product ${c.n}`),
   'create_location._name': id((c) => `${c.src.marker} place ${c.n}`),
   'rename_location._name': id((c) => `${c.src.marker} renamed ${c.n}`),
@@ -246,22 +251,26 @@ const BY_NAME: Record<string, ArgSpec> = {
   _public_id: id((c) => c.src.publicId),
   _uri: id((c) => c.src.digitalLink),
   _cursor: id((c) => c.src.cursor),
-  _external_id: id((c) => c.src.batchExt),
-  _external_reference: id((c) => c.src.inboundExtRef),
-  _reference: id((c) => c.src.inboundRef),
-  _batch_number: id((c) => c.src.batchNumber),
+  _external_id: id((c) => c.src.batchExt, (c) => k(c, 'NEWBEXT')),
+  _external_reference: id((c) => c.src.inboundExtRef, (c) => k(c, 'NEWXREF')),
+  _reference: id((c) => c.src.inboundRef, (c) => k(c, 'NEWREF')),
+  _batch_number: id((c) => c.src.batchNumber, (c) => k(c, 'NEWLOT')),
   _gtin: id((c) => c.src.gtin),
   _ean: id((c) => c.src.ean),
   _sku: id((c) => c.src.sku),
   _article_code: id((c) => c.src.articleCode),
   _term: id((c) => c.src.marker),
-  _slug: id((c) => c.src.slug),
+  _slug: id((c) => c.src.slug, (c) => k(c, 'newslug').toLowerCase()),
   _name: id((c) => `${c.src.marker} ${c.n}`),
-  _serials: id((c) => [`${c.src.importedSerial}`]),
-  _patch: id((c) => ({ batch_number: `${c.src.batchNumber}`, external_id: c.src.batchExt, facility_ref: `${c.src.marker}-FAC` })),
-  _suppliers: id((c) => [{ externalId: c.src.supplierExt, name: `${c.src.marker} supplier` }]),
-  _products: id((c) => [{ externalId: c.src.syncedProductExt, name: `${c.src.marker} synced product`, supplierExternalId: c.src.supplierExt }]),
-  _batches: id((c) => [{ externalId: c.src.syncedBatchExt, productExternalId: c.src.syncedProductExt, batchNumber: c.src.syncedBatchNumber, quantity: 1 }]),
+  _serials: id((c) => [`${c.src.importedSerial}`], (c) => [`${c.src.marker}N${c.n}`]),
+  _patch: id((c) => ({ batch_number: `${c.src.batchNumber}`, external_id: c.src.batchExt, facility_ref: `${c.src.marker}-FAC` }),
+    (c) => ({ batch_number: k(c, 'NEWLOT'), external_id: k(c, 'NEWBEXT') })),
+  _suppliers: id((c) => [{ externalId: c.src.supplierExt, name: `${c.src.marker} supplier` }],
+    (c) => [{ externalId: k(c, 'NEWSUP'), name: `${c.src.marker} supplier ${c.n}` }]),
+  _products: id((c) => [{ externalId: c.src.syncedProductExt, name: `${c.src.marker} synced product`, supplierExternalId: c.src.supplierExt }],
+    (c) => [{ externalId: k(c, 'NEWITEM'), name: `${c.src.marker} product ${c.n}`, supplierExternalId: c.src.supplierExt }]),
+  _batches: id((c) => [{ externalId: c.src.syncedBatchExt, productExternalId: c.src.syncedProductExt, batchNumber: c.src.syncedBatchNumber, quantity: 1 }],
+    (c) => [{ externalId: k(c, 'NEWSB'), productExternalId: c.src.syncedProductExt, batchNumber: k(c, 'NEWSLOT'), quantity: 1 }]),
   _lines: id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
   // plain values
   _quantity: val(() => 3),
@@ -323,15 +332,19 @@ export function idLikeArgs(f: PgFunction): string[] {
 
 /**
  * Arguments for one call: every required argument and every id-like optional one. `from(arg)` picks
- * the brand fixture each argument's value comes from.
+ * the brand fixture each argument's value comes from; `fresh(arg)` asks for a new unique key instead
+ * of an existing one (so a call is not stopped early by a duplicate of the caller's own data).
  */
-export function buildArgs(f: PgFunction, from: (arg: string) => BrandFx, n: number): Record<string, unknown> {
+export function buildArgs(
+  f: PgFunction, from: (arg: string) => BrandFx, n: number, fresh: (arg: string) => boolean = () => false,
+): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   for (const a of f.inputs) {
     const spec = argSpec(f.name, a.name);
     if (!spec) throw new Error(`no generator for api.${f.name}(${a.name})`);
     if (a.hasDefault && !spec.idLike) continue;
-    args[a.name] = spec.gen({ fn: f.name, src: from(a.name), n });
+    const c = { fn: f.name, src: from(a.name), n };
+    args[a.name] = fresh(a.name) && spec.fresh ? spec.fresh(c) : spec.gen(c);
   }
   return args;
 }

@@ -8,6 +8,7 @@
 // (app.act_as, as in psql) and HTTP (the gateway). A function added later is covered without anyone
 // writing a test; an argument name the generator does not know fails the suite, naming it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { sqlCall } from '../support/sqldoor.ts';
@@ -49,6 +50,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** unique free-text values across both doors and all tests */
+let counter = 0;
+
 interface Variant {
   name: string;
   args: Record<string, unknown>;
@@ -60,36 +64,36 @@ function variants(f: PgFunction, n: () => number): Variant[] {
   const ids = idLikeArgs(f);
   const hasBrand = f.inputs.some((a) => a.name === '_brand_id');
   const out: Variant[] = [];
-  if (ids.length === 0) return [{ name: 'no id-like arguments', args: buildArgs(f, () => A, n()), foreignBrand: false }];
+  if (ids.length === 0) return [{ name: 'no id-like arguments', args: buildArgs(f, () => A, n(), () => true), foreignBrand: false }];
   out.push({ name: 'every id-like argument from B', args: buildArgs(f, () => B, n()), foreignBrand: hasBrand });
   const others = ids.filter((a) => a !== '_brand_id');
   if (hasBrand) {
     for (const arg of others) {
-      out.push({ name: `brand A, ${arg} from B`, args: buildArgs(f, (a) => (a === arg ? B : A), n()), foreignBrand: false });
+      out.push({ name: `brand A, ${arg} from B`, args: buildArgs(f, (a) => (a === arg ? B : A), n(), (a) => a !== arg), foreignBrand: false });
     }
     if (others.length > 1) {
       out.push({ name: 'brand A, every other id-like argument from B', args: buildArgs(f, (a) => (a === '_brand_id' ? A : B), n()), foreignBrand: false });
     }
   } else if (others.length > 1) {
-    for (const arg of others) out.push({ name: `${arg} from B`, args: buildArgs(f, (a) => (a === arg ? B : A), n()), foreignBrand: false });
+    for (const arg of others) out.push({ name: `${arg} from B`, args: buildArgs(f, (a) => (a === arg ? B : A), n(), (a) => a !== arg), foreignBrand: false });
   }
   return out;
 }
 
 /**
- * Earlier calls may legitimately copy B's strings into A (A's owner sent them: a batch renamed to B's
- * batch number is A's data now). Such a value in a later response is A's, not a leak.
+ * Earlier calls may legitimately copy B's strings into other brands (A's owner sent them: a batch renamed
+ * to B's batch number, a new brand named like B). Such a value in a later response is not B's: a value
+ * counts as leaked only when no brand other than B holds it.
  */
-async function notCopiedIntoA(leaks: Secret[]): Promise<Secret[]> {
+async function notCopiedElsewhere(leaks: Secret[]): Promise<Secret[]> {
   if (leaks.length === 0) return leaks;
-  const tables = await db.admin<{ name: string }[]>`
-    select c.relname as name from pg_class c
-     where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p')
-       and exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'brand_id')`;
+  const tables = await db.admin<{ name: string; has_brand: boolean }[]>`
+    select c.relname as name, exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'brand_id') as has_brand
+      from pg_class c where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p')`;
   const out: Secret[] = [];
   for (const l of leaks) {
-    const q = tables.map((t) => `select 1 from data."${t.name}" x where x.brand_id = $1 and strpos(lower(to_jsonb(x)::text), lower($2)) > 0`).join(' union all ');
-    const rows = await db.admin.unsafe(`select exists (${q}) as copied`, [A.brand, l.value]);
+    const q = tables.map((t) => `select 1 from data."${t.name}" x where x."${t.has_brand ? 'brand_id' : 'id'}" <> $1 and strpos(lower(to_jsonb(x)::text), lower($2)) > 0`).join(' union all ');
+    const rows = await db.admin.unsafe(`select exists (${q}) as copied`, [B.brand, l.value]);
     if (!(rows[0] as { copied: boolean }).copied) out.push(l);
   }
   return out;
@@ -102,13 +106,14 @@ interface Finding {
   problem: string;
 }
 
-async function runIsolation(doorName: 'sql' | 'http', call: Call): Promise<{ calls: number; ok2xx: number; findings: Finding[]; fns: number }> {
+async function runIsolation(
+  doorName: 'sql' | 'http', call: Call, fns: PgFunction[] = catalog.functions,
+): Promise<{ calls: number; ok2xx: number; findings: Finding[]; fns: number; outcomes: Record<string, number> }> {
   const findings: Finding[] = [];
+  const outcomes: Record<string, number> = {};
   let calls = 0;
   let ok2xx = 0;
-  let counter = 0;
   const n = () => ++counter;
-  const fns = catalog.functions;
   for (const f of fns) {
     const isPublic = publicFns.has(f.name);
     const before = await brandSnapshot(db.admin, B.brand);
@@ -125,20 +130,23 @@ async function runIsolation(doorName: 'sql' | 'http', call: Call): Promise<{ cal
       const text = JSON.stringify(r.ok ? r.data : r.error);
       const report = (problem: string) => findings.push({ door: doorName, fn: f.name, variant: v.name, problem: `${problem} — args ${sent.slice(0, 300)} → ${r.status ?? ''} ${text.slice(0, 300)}` });
       if (r.ok) ok2xx++;
+      if (process.env.SEC_DEBUG && !r.ok && r.error?.code === '23505') process.stdout.write(`[debug] ${doorName} ${f.name} ${v.name}: ${r.error?.message}\n`);
+      const outcome = r.ok ? `${r.status ?? 'ok'}` : `${r.status ?? ''} ${r.error?.code}`.trim();
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
       if (r.status !== undefined && r.status >= 500) report(`server error ${r.status}`);
       if (!r.ok && !r.error?.code) report('error without a code');
       if (v.foreignBrand && (r.ok || r.error?.code !== '42501' || (r.status !== undefined && r.status !== 403))) {
         report('a non-member call on B must be 403 42501');
       }
       // public functions answer the consumer view of B's public codes by design; nothing internal may show
-      const leaks = await notCopiedIntoA(leakedSecrets(text, sent, secretsB, isPublic ? ['internal'] : ['internal', 'consumer']));
+      const leaks = await notCopiedElsewhere(leakedSecrets(text, sent, secretsB, isPublic ? ['internal'] : ['internal', 'consumer']));
       if (leaks.length) report(`B data in the response: ${leaks.map((l) => `${l.where}=${l.value}`).join(', ')}`);
     }
     const after = await brandSnapshot(db.admin, B.brand);
     const changed = Object.keys(before).filter((t) => before[t] !== after[t]);
     if (changed.length) findings.push({ door: doorName, fn: f.name, variant: '*', problem: `B's rows changed in ${changed.join(', ')}` });
   }
-  return { calls, ok2xx, findings, fns: fns.length };
+  return { calls, ok2xx, findings, fns: fns.length, outcomes };
 }
 
 describe('isolation by construction', () => {
@@ -161,6 +169,7 @@ describe('isolation by construction', () => {
     const r = await runIsolation('sql', sqlDoor);
     expect(r.findings).toEqual([]);
     expect(r.ok2xx, 'some calls must succeed, or the test proves little').toBeGreaterThan(5);
+    process.stdout.write(`[security] isolation outcomes (SQL door): ${JSON.stringify(r.outcomes)}\n`);
     tally('isolation: functions covered (SQL door)', r.fns);
     tally('isolation: calls (SQL door)', r.calls);
   }, 60_000);
@@ -169,17 +178,46 @@ describe('isolation by construction', () => {
     const r = await runIsolation('http', httpDoor);
     expect(r.findings).toEqual([]);
     expect(r.ok2xx).toBeGreaterThan(5);
+    process.stdout.write(`[security] isolation outcomes (HTTP door): ${JSON.stringify(r.outcomes)}\n`);
     tally('isolation: functions covered (HTTP door)', r.fns);
     tally('isolation: calls (HTTP door)', r.calls);
   }, 60_000);
+
+  it('the detector catches a deliberately leaky function (canary: a definer that ignores the brand)', async () => {
+    await db.admin.unsafe(`
+      create function api.zz_canary_leak(_brand_id uuid, _batch_id uuid) returns setof text
+      language sql stable security definer set search_path = '' as $$
+        select b.batch_number from data.batches b where b.id = _batch_id or b.brand_id <> _brand_id $$;
+      create function api.zz_canary_write(_brand_id uuid, _batch_id uuid) returns void
+      language sql volatile security definer set search_path = '' as $$
+        update data.batches set facility_ref = 'canary' where id = _batch_id $$;
+      grant execute on function api.zz_canary_leak(uuid, uuid), api.zz_canary_write(uuid, uuid) to authenticated;`);
+    try {
+      const cat = await loadCatalog(db.admin, ['api']);
+      const canaries = cat.functions.filter((f) => f.name.startsWith('zz_canary_'));
+      expect(canaries.length).toBe(2);
+      // sqlCall caches the catalog per pool: use a second pool on the same database
+      const pool = postgres(db.adminUrl, { max: 1, onnotice: () => {} });
+      try {
+        const r = await runIsolation('sql', (who, fn, args) => sqlCall(pool, who, fn, args), canaries);
+        const problems = r.findings.map((f) => `${f.fn}: ${f.problem}`).join('\n');
+        expect(problems).toMatch(/zz_canary_leak: B data in the response/);
+        expect(problems).toMatch(/zz_canary_write: B's rows changed in batches/);
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await db.admin.unsafe('drop function api.zz_canary_leak(uuid, uuid); drop function api.zz_canary_write(uuid, uuid)');
+    }
+  });
 
   it('list_my_brands and list_brand_members of A never mention B or its members', async () => {
     for (const call of [sqlDoor, httpDoor]) {
       const mine = await call({ sub: A.owner }, 'list_my_brands', {});
       expect(mine.ok).toBe(true);
-      expect(leakedSecrets(JSON.stringify(mine.data), '', secretsB)).toEqual([]);
+      expect(await notCopiedElsewhere(leakedSecrets(JSON.stringify(mine.data), '', secretsB))).toEqual([]);
       const members = await call({ sub: A.owner }, 'list_brand_members', { _brand_id: A.brand });
-      expect(leakedSecrets(JSON.stringify(members.data), '', secretsB)).toEqual([]);
+      expect(await notCopiedElsewhere(leakedSecrets(JSON.stringify(members.data), '', secretsB))).toEqual([]);
     }
   });
 });
