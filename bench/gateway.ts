@@ -91,8 +91,8 @@ function directCallOneTrip(rpc: Rpc, batchId: string, tag: string) {
 
 export async function run(opts: BenchOptions) {
   const clients = [1, 8, 32];
-  const durationSec = Number(process.env.BENCH_GATEWAY_SECONDS ?? (opts.quick ? 0.6 : 5));
-  const warmupSec = opts.quick ? 0.3 : 1;
+  const durationSec = Number(process.env.BENCH_GATEWAY_SECONDS ?? (opts.quick ? 0.4 : 5));
+  const warmupSec = opts.quick ? 0.2 : 1;
   // the one-round-trip direct variant is measured at these client counts
   const oneTripAt = new Set(opts.quick ? [32] : [1, 32]);
   const cellMs = 3 * (durationSec + warmupSec) * 1000 + 1500;

@@ -4,7 +4,7 @@
 // alternating so both see the same cluster state. Then both re-push everything unchanged, then with
 // every quantity changed.
 //
-//   npx tsx bench/sync.ts [--total=100000] [--batch=500] [--products=100]
+//   npx tsx bench/sync.ts [--total=100000] [--batch=500] [--products=100]   (BENCH_TRACE=1: log every call)
 //
 // Starts its own throw-away embedded PostgreSQL (fsync off) in a temp dir. `run()` is exported for
 // `npm run bench`.

@@ -134,6 +134,15 @@ describe('documentation matches the code', () => {
     for (const r of rows) expect(documented.get(r.s), r.s).toEqual([...r.next].sort());
   });
 
+  it('every api function is in the documented list (README "The API"), and every listed name exists', () => {
+    const md = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = md.split('## The API')[1]!.split('\n## ')[0]!;
+    const listed = new Set([...section.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!));
+    const names = new Set(catalog.functions.map((f) => f.name));
+    expect([...names].filter((n) => !listed.has(n)), 'undocumented api functions').toEqual([]);
+    expect([...listed].filter((n) => !names.has(n) && n.includes('_')), 'documented but missing').toEqual([]);
+  });
+
   it('docs/errors.md lists every SQLSTATE the api raises through app.raise', async () => {
     const md = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
     const rows = await db.admin<{ src: string }[]>`

@@ -180,13 +180,6 @@ function growthSection(s: SectionOutcome | undefined): string {
 
 // ---- sections written by other engineers: rendered generically -------------------------------------
 
-function flatten(o: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
-  if (o && typeof o === 'object' && !Array.isArray(o)) {
-    for (const [k, v] of Object.entries(o as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else out[prefix] = o;
-  return out;
-}
-
 function cell(v: unknown): string {
   if (typeof v === 'number') return f(v, 3);
   if (Array.isArray(v)) return v.map(cell).join(', ');
@@ -194,23 +187,46 @@ function cell(v: unknown): string {
   return String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/**
+ * Any JSON result as tables: every object's scalar members form one row named by its path; rows with
+ * the same members share a table. A `markdown` string member is used as is instead.
+ */
 export function genericResult(result: unknown): string {
   if (result === null || result === undefined) return '_No numbers returned._';
   if (typeof result !== 'object') return `Result: ${cell(result)}`;
   const r = result as Record<string, unknown>;
   if (typeof r.markdown === 'string') return r.markdown;
-  const parts: string[] = [];
-  const scalars: string[] = [];
-  for (const [k, v] of Object.entries(r)) {
-    if (Array.isArray(v) && v.length && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
-      const flat = v.map((x) => flatten(x));
-      const cols = [...new Set(flat.flatMap((x) => Object.keys(x)))];
-      parts.push(`**${k}**\n\n${table(cols, flat.map((x) => cols.map((c) => cell(x[c]))))}`);
-    } else if (v && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [fk, fv] of Object.entries(flatten(v))) scalars.push(`- ${k}.${fk}: ${cell(fv)}`);
-    } else scalars.push(`- ${k}: ${cell(v)}`);
+  const rows: { path: string; values: Record<string, unknown> }[] = [];
+  const walk = (o: unknown, path: string) => {
+    if (Array.isArray(o)) {
+      if (o.every((x) => x === null || typeof x !== 'object')) return;
+      o.forEach((x, i) => walk(x, `${path}[${i}]`));
+      return;
+    }
+    if (!o || typeof o !== 'object') return;
+    const scalars: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o as Record<string, unknown>)) {
+      if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object'))) walk(v, path ? `${path}.${k}` : k);
+      else scalars[k] = v;
+    }
+    if (Object.keys(scalars).length) rows.push({ path: path || '(result)', values: scalars });
+  };
+  walk(r, '');
+  const groups = new Map<string, typeof rows>();
+  for (const row of rows) {
+    const sig = Object.keys(row.values).join('\u0000');
+    groups.set(sig, [...(groups.get(sig) ?? []), row]);
   }
-  return [scalars.join('\n'), ...parts].filter(Boolean).join('\n\n');
+  const parts: string[] = [];
+  for (const [sig, g] of groups) {
+    const cols = sig.split('\u0000');
+    if (g.length === 1 && cols.length <= 2) {
+      parts.push(cols.map((c) => `- ${g[0]!.path === '(result)' ? '' : `${g[0]!.path}.`}${c}: **${cell(g[0]!.values[c])}**`).join('\n'));
+    } else {
+      parts.push(table(['', ...cols], g.map((row) => [row.path, ...cols.map((c) => cell(row.values[c]))])));
+    }
+  }
+  return parts.join('\n\n');
 }
 
 function externalSection(title: string, name: string, s: SectionOutcome | undefined): string {
@@ -220,6 +236,15 @@ function externalSection(title: string, name: string, s: SectionOutcome | undefi
   out.push(measuredAt(s!));
   out.push(genericResult(s!.result));
   return out.join('\n\n');
+}
+
+function dig(o: unknown, path: string): unknown {
+  let x = o;
+  for (const k of path.split('.')) {
+    if (!x || typeof x !== 'object') return undefined;
+    x = (x as Record<string, unknown>)[k];
+  }
+  return x;
 }
 
 // ---- summary ------------------------------------------------------------------------------------------
@@ -255,6 +280,29 @@ function summary(res: Results): string {
       if (b && c.p50 / b.p50 > worst.ratio) worst = { q: c.query, ratio: c.p50 / b.p50 };
     }
     rows.push([`Growth ${f(first.batches, 0)} → ${f(last.batches, 0)} batches (worst api p50, \`${worst.q}\`)`, 'near flat', `${f(worst.ratio)}×`, '–']);
+  }
+  // the other engineers' sections: their headline numbers, when their results carry them
+  const ok = (n: string) => (res.sections[n]?.status === 'ok' ? res.sections[n]!.result : undefined);
+  const sync = ok('sync');
+  if (sync) {
+    const ratio = dig(sync, 'ratio');
+    const api = dig(sync, 'phases.create.api.recordsPerSecond');
+    const raw = dig(sync, 'phases.create.raw.recordsPerSecond');
+    if (typeof ratio === 'number') rows.push([`Sync: \`upsert_batches\` ÷ raw \`INSERT … ON CONFLICT\` (records/s)`, 'ratio reported', `${f(ratio)}×${typeof api === 'number' && typeof raw === 'number' ? ` (${f(api, 0)} vs ${f(raw, 0)} records/s)` : ''}`, '–']);
+  }
+  const inv = ok('inventory');
+  if (inv) {
+    const p50 = dig(inv, 'scenarios.hot.accept.latency.p50_ms');
+    const p99 = dig(inv, 'scenarios.hot.accept.latency.p99_ms');
+    const cps = dig(inv, 'scenarios.hot.accept.calls_per_sec');
+    if (typeof p50 === 'number') rows.push([`Contention: \`accept_transfer\`, 32 clients, hot rows`, 'reported', `${f(cps, 0)} calls/s, p50 ${ms(p50)} ms, p99 ${ms(p99)} ms; ledger = stock: ${cell(dig(inv, 'ledger_equals_stock'))}`, '–']);
+  }
+  const ser = ok('serials');
+  if (ser) {
+    const mint = dig(ser, 'mint.first_call_serials_per_sec');
+    const p50 = dig(ser, 'resolve_serial.p50_ms');
+    const p99 = dig(ser, 'resolve_serial.p99_ms');
+    if (typeof p50 === 'number') rows.push([`Serials: minted/s; \`resolve_serial\` over HTTP with ${f(dig(ser, 'total_serials'), 0)} serials`, 'reported', `${f(mint, 0)}/s; p50 ${ms(p50)} ms, p99 ${ms(p99)} ms`, '–']);
   }
   return table(['goal', 'target', 'measured', ''], rows, [':--', ':--', ':--', ':--']);
 }

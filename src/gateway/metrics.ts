@@ -41,7 +41,7 @@ export class GatewayMetrics {
       help: 'Pool connections in use by requests',
       registers: [this.registry],
       collect() {
-        this.set(sem.inUse - (sem.waiting > 0 ? 0 : 0));
+        this.set(sem.inUse);
       },
     });
     new Gauge({

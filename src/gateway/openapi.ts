@@ -3,7 +3,7 @@
 // served from swagger-ui-dist (no CDN).
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { resolveDomain, type PgType } from '../catalog/introspect.ts';
 import type { Routine, SchemaCache } from './cache.ts';
@@ -334,7 +334,8 @@ const DOCS_INIT = `(function () {
 
 export async function registerDocs(app: FastifyInstance): Promise<void> {
   const require = createRequire(import.meta.url);
-  const dir = (require('swagger-ui-dist') as { getAbsoluteFSPath(): string }).getAbsoluteFSPath();
+  // the package directory only: requiring 'swagger-ui-dist' itself would load the whole bundle into the server
+  const dir = dirname(require.resolve('swagger-ui-dist/package.json'));
   const files: Record<string, { type: string; body: Buffer | null; path: string }> = {
     'swagger-ui.css': { type: 'text/css; charset=utf-8', body: null, path: join(dir, 'swagger-ui.css') },
     'swagger-ui-bundle.js': { type: 'application/javascript; charset=utf-8', body: null, path: join(dir, 'swagger-ui-bundle.js') },

@@ -6,7 +6,8 @@ import { ApiError } from './errors.ts';
 import { ident, literal, qualified } from './sqltext.ts';
 import type { CallableParam, Routine } from './cache.ts';
 import type { Condition, Field, Media, OpExpr, OrderTerm, SelectItem } from './query.ts';
-import type { PgType } from '../catalog/introspect.ts';
+import { resolveDomain, type PgType } from '../catalog/introspect.ts';
+import { topLevelMembers } from './jsonraw.ts';
 
 export type CallArgs =
   | { kind: 'json'; raw: string; array: boolean; keys: string[] }
@@ -43,6 +44,27 @@ export function callSql(r: Routine, args: CallArgs, types: Map<number, PgType>):
     const byName = new Map(r.params.map((p) => [p.name, p]));
     const used = args.keys.map((k) => byName.get(k)!).filter(Boolean);
     if (used.length === 0) return { call: `${fn}()`, from: null };
+    // Scalar JSON values (and any JSON value for a json/jsonb parameter) become literals cast to the
+    // parameter type: what json_to_record would hand the type's input function, minus a join to plan.
+    // Arrays and objects for other types need json_to_record's conversion.
+    const raw = topLevelMembers(args.raw, args.array);
+    const direct: string[] = [];
+    for (const p of used) {
+      const v = raw.get(p.name);
+      const jsonType = isJsonType(p, types);
+      let expr: string | null;
+      if (v === undefined || v === 'null') expr = `NULL::${p.type}`;
+      else if (jsonType) expr = `${literal(v)}::${p.type}`;
+      else if (v[0] === '"') expr = `${literal(JSON.parse(v) as string)}::${p.type}`;
+      else if (v[0] === '{' || v[0] === '[') expr = null;
+      else expr = `${literal(v)}::${p.type}`;
+      if (expr === null) {
+        direct.length = 0;
+        break;
+      }
+      direct.push(`${p.variadic ? 'VARIADIC ' : ''}${ident(p.name)} := ${expr}`);
+    }
+    if (direct.length === used.length) return { call: `${fn}(${direct.join(', ')})`, from: null };
     const record = used.map((p) => `${ident(p.name)} ${p.type}`).join(', ');
     const src = args.array ? `(${literal(args.raw)}::json)->0` : `${literal(args.raw)}::json`;
     const named = used.map((p) => `${p.variadic ? 'VARIADIC ' : ''}${ident(p.name)} := pgrst_args.${ident(p.name)}`).join(', ');
@@ -56,6 +78,11 @@ export function callSql(r: Routine, args: CallArgs, types: Map<number, PgType>):
     parts.push(textArg(p, vals, types));
   }
   return { call: `${fn}(${parts.join(', ')})`, from: null };
+}
+
+function isJsonType(p: CallableParam, types: Map<number, PgType>): boolean {
+  const t = resolveDomain(types, p.typeOid);
+  return !!t && t.schema === 'pg_catalog' && (t.name === 'json' || t.name === 'jsonb');
 }
 
 function textArg(p: CallableParam, vals: string[], types: Map<number, PgType>): string {
@@ -138,40 +165,57 @@ export class Planner {
     }).join(', ');
   }
 
-  /** The main statement. */
+  /**
+   * The main statement. Without a count the call is planned as a plain FROM item (no CTE), and without
+   * any shaping the aggregates run straight over it: the cheapest statement to parse and plan.
+   */
   statement(call: { call: string; from: string | null }, shape: Shape): string {
     const r = this.r;
     const lateral = call.from ? `${call.from}, LATERAL ` : '';
-    let source: string;
-    if (r.kind === 'composite') source = `SELECT pgrst_call.* FROM ${lateral}${call.call} pgrst_call`;
-    else if (r.returnsSet) source = `SELECT pgrst_call.pgrst_scalar FROM ${lateral}${call.call} AS pgrst_call(pgrst_scalar)`;
-    else source = `SELECT ${call.call} AS pgrst_scalar${call.from ? ` FROM ${call.from}` : ''}`;
-
+    // the call as a FROM item named pgrst_source; scalar results get the column pgrst_scalar
+    const fromItem = r.kind === 'composite'
+      ? `${lateral}${call.call} ${SOURCE}`
+      : `${lateral}${call.call} AS ${SOURCE}(pgrst_scalar)`;
     const sel = this.selectList(shape.select);
     const where = shape.conditions.length ? ` WHERE ${shape.conditions.map((c) => this.condition(c)).join(' AND ')}` : '';
     const order = shape.order && shape.order.length ? ` ORDER BY ${this.orderBy(shape.order)}` : '';
     const limit = shape.limit !== null ? ` LIMIT ${shape.limit}` : '';
     const offset = shape.offset > 0 ? ` OFFSET ${shape.offset}` : '';
-    const inner = `SELECT ${sel.sql} FROM ${SOURCE}${where}${order}${limit}${offset}`;
-    const total = shape.count ? `(SELECT pg_catalog.count(*) FROM ${SOURCE}${where})` : 'NULL::bigint';
+    // (a single OUT/TABLE column makes the scan's whole-row value a bare scalar: those take the subquery)
+    const plain = !(r.kind === 'composite' && r.fn.outputs.length === 1) && !shape.count && !shape.select?.length && !where && !order && !limit && !offset && shape.media.kind !== 'csv';
 
+    // rows are aggregated from `t`: the function scan itself (plain) or the shaped subquery
+    const t = plain ? SOURCE : '_postgrest_t';
     const single = !r.returnsSet || shape.media.kind === 'singular';
     let body: string;
     if (r.kind === 'void') body = 'NULL::text';
     else if (shape.media.kind === 'csv') {
-      body = `CASE WHEN pg_catalog.count(_postgrest_t) = 0 THEN '' ELSE ${literal(sel.names.join(','))} END || E'\\n' || ` +
-        `coalesce(pg_catalog.string_agg(pg_catalog.substr(_postgrest_t::text, 2, pg_catalog.length(_postgrest_t::text) - 2), E'\\n'), '')`;
+      body = `CASE WHEN pg_catalog.count(${t}) = 0 THEN '' ELSE ${literal(sel.names.join(','))} END || E'\\n' || ` +
+        `coalesce(pg_catalog.string_agg(pg_catalog.substr(${t}::text, 2, pg_catalog.length(${t}::text) - 2), E'\\n'), '')`;
     } else {
       let elem: string;
-      if (r.kind === 'composite') elem = shape.media.stripNulls ? 'pg_catalog.json_strip_nulls(pg_catalog.row_to_json(_postgrest_t))' : '_postgrest_t';
-      else elem = '_postgrest_t.pgrst_scalar';
+      if (r.kind === 'composite') elem = shape.media.stripNulls ? `pg_catalog.json_strip_nulls(pg_catalog.row_to_json(${t}))` : t;
+      else elem = `${t}.pgrst_scalar`;
       body = single
         ? `coalesce(pg_catalog.json_agg(${elem})->0, 'null')::text`
         : `coalesce(pg_catalog.json_agg(${elem}), '[]')::text`;
     }
-    return `WITH ${SOURCE} AS (${source}) SELECT ${total} AS total, pg_catalog.count(_postgrest_t) AS page_total, ${body} AS body, ` +
-      `nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, ` +
-      `nullif(pg_catalog.current_setting('response.status', true), '') AS response_status FROM (${inner}) _postgrest_t`;
+    const tail = `nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, ` +
+      `nullif(pg_catalog.current_setting('response.status', true), '') AS response_status`;
+    if (plain) {
+      return `SELECT NULL::bigint AS total, pg_catalog.count(*) AS page_total, ${body} AS body, ${tail} FROM ${fromItem}`;
+    }
+    if (!shape.count) {
+      const inner = `SELECT ${sel.sql} FROM ${fromItem}${where}${order}${limit}${offset}`;
+      return `SELECT NULL::bigint AS total, pg_catalog.count(_postgrest_t) AS page_total, ${body} AS body, ${tail} FROM (${inner}) _postgrest_t`;
+    }
+    // a count needs the call's rows twice: a CTE runs the call once
+    const source = r.kind === 'composite'
+      ? `SELECT ${SOURCE}.* FROM ${fromItem}`
+      : `SELECT ${SOURCE}.pgrst_scalar FROM ${fromItem}`;
+    const inner = `SELECT ${sel.sql} FROM ${SOURCE}${where}${order}${limit}${offset}`;
+    const total = `(SELECT pg_catalog.count(*) FROM ${SOURCE}${where})`;
+    return `WITH ${SOURCE} AS (${source}) SELECT ${total} AS total, pg_catalog.count(_postgrest_t) AS page_total, ${body} AS body, ${tail} FROM (${inner}) _postgrest_t`;
   }
 }
 

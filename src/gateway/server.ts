@@ -363,8 +363,8 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     }
     if (segments[0] !== 'rpc') throw pgrst.invalidPath();
     const fnName = segments[1]!;
-    if (!['GET', 'HEAD', 'POST', 'OPTIONS'].includes(method)) throw pgrst.rpcMethod(method);
     const schema = pickSchema(req, method);
+    if (!['GET', 'HEAD', 'POST', 'OPTIONS'].includes(method)) throw pgrst.rpcMethod(method);
     return rpc(req, reply, id, schema, fnName, qs, method);
   }
 
@@ -383,7 +383,10 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       if (k === 'select') select = v;
       else if (k === 'order') order = v;
       else if (k === 'limit') limit = parseLimit(v, 'limit');
-      else if (k === 'offset') offset = parseLimit(v, 'offset')!;
+      else if (k === 'offset') {
+        offset = parseLimit(v, 'offset')!;
+        if (offset < 0) throw pgrst.parse(`"failed to parse offset (${v})" (line 1, column 1)`, 'expecting a non-negative integer');
+      }
       else if (k === 'columns') columns = v.split(',').map((x) => x.trim()).filter(Boolean);
       else if (k === 'on_conflict') continue;
       else if (k === 'or' || k === 'and' || k === 'not.or' || k === 'not.and') {
@@ -410,8 +413,8 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     if (method === 'GET' && typeof req.headers.range === 'string') {
       const m = /^\s*(\d+)-(\d*)\s*$/.exec(req.headers.range.replace(/^items=/, ''));
       if (m) {
-        const a = Number(m[1]);
-        const b = m[2] === '' ? Infinity : Number(m[2]);
+        const a = clampInt(Number(m[1]));
+        const b = m[2] === '' ? Infinity : clampInt(Number(m[2]));
         if (a > b) throw pgrst.range('The lower boundary must be lower than or equal to the upper boundary in the Range header.');
         lower = Math.max(lower, a);
         upper = Math.min(upper, b);
@@ -466,7 +469,6 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       rollback = prefs.tx === 'rollback';
       txApplied = `tx=${prefs.tx}`;
     }
-    const readOnly = !isPost || r.fn.volatility !== 'volatile';
     const singularCheck = media.kind === 'singular' && r.returnsSet;
     const postCheck = singularCheck || maxAffected !== undefined;
 
@@ -476,7 +478,8 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       throw new ApiError(403, '42501', `permission denied to set role "${id.role}"`);
     }
 
-    const settingsSql = requestSettings(req, id, c, r, schema, prefs);
+    const readOnly = !isPost || r.fn.volatility !== 'volatile';
+    const settingsSql = requestSettings(req, id, c, r, schema, prefs, readOnly);
     const isolation = r.fn.settings.default_transaction_isolation !== undefined && s.hoistedTxSettings.includes('default_transaction_isolation')
       ? r.fn.settings.default_transaction_isolation
       : c.roleSettings.get(id.role)?.find(([k]) => k === 'default_transaction_isolation')?.[1];
@@ -498,7 +501,8 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
           return { end: rollback ? 'rollback' : 'commit', value: x };
         });
       } else {
-        const head = iso || readOnly ? `SET TRANSACTION${iso}${readOnly ? ' READ ONLY' : ''}; ` : '';
+        // READ ONLY is set by the settings statement (transaction_read_only); isolation must come first
+        const head = iso ? `SET TRANSACTION${iso}; ` : '';
         row = await pool.runImplicit(head + body);
         check(row);
       }
@@ -509,7 +513,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
   }
 
   function parseLimit(v: string, what: string): number | null {
-    if (/^-?\d+$/.test(v.trim())) return Number(v);
+    if (/^-?\d+$/.test(v.trim())) return clampInt(Number(v));
     throw pgrst.parse(`"failed to parse ${what} (${v})" (line 1, column 1)`, 'expecting an integer');
   }
 
@@ -567,9 +571,12 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
   }
 
   /** The one statement that sets the request context (contract §4.3), in PostgREST's order. */
-  function requestSettings(req: FastifyRequest, id: Identity, c: SchemaCache, r: Routine, schema: string, prefs: Preferences): string {
+  function requestSettings(req: FastifyRequest, id: Identity, c: SchemaCache, r: Routine, schema: string, prefs: Preferences, readOnly: boolean): string {
     const set = (k: string, v: string) => `pg_catalog.set_config(${literal(k)}, ${literal(v)}, true)`;
-    const parts: string[] = [set('search_path', [schema, ...s.extraSearchPath].map(ident).join(', '))];
+    const parts: string[] = [];
+    // same as SET TRANSACTION READ ONLY, without a statement of its own
+    if (readOnly) parts.push(`pg_catalog.set_config('transaction_read_only', 'on', true)`);
+    parts.push(set('search_path', [schema, ...s.extraSearchPath].map(ident).join(', ')));
     if (s.statementTimeoutMs > 0) parts.push(set('statement_timeout', `${s.statementTimeoutMs}ms`));
     for (const [k, v] of c.roleSettings.get(id.role) ?? []) if (k !== 'default_transaction_isolation') parts.push(set(k, v));
     parts.push(set('role', id.role));
@@ -727,6 +734,11 @@ function bufferedStdout(): { write(line: string): void; flush(): void } {
     },
     flush,
   };
+}
+
+/** Integers stay plain digits in SQL text (no exponent form). */
+function clampInt(n: number): number {
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
 }
 
 function isolationSql(v: string): string {

@@ -113,6 +113,22 @@ describe('arguments', () => {
     expect(big.text).toBe('12345678901234567890.123456789');
   });
 
+  test('raw JSON members: duplicates (last wins), escapes, whitespace, numbers/booleans/null into other types', async () => {
+    const post = (body: string, fn = 'add_them') => req(u(`/rpc/${fn}`), { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect((await post('{"a":1,"b":2,"a":10}')).body).toBe(12);
+    expect((await post(' \n{ "a" :\t3 , "b"\r\n: 4 }\n')).body).toBe(7);
+    expect((await post(String.raw`{"\u0061":5,"b":1}`)).body).toBe(6);
+    expect((await post('{"name": 42}', 'hello')).body).toBe('Hello, 42!');
+    expect((await post('{"name": true}', 'hello')).body).toBe('Hello, true!');
+    expect((await post('{"name": null}', 'hello')).text).toBe('null');
+    expect((await post(JSON.stringify({ name: 'q"uote\\ é' }), 'hello')).body).toBe('Hello, q"uote\\ é!');
+    expect((await post('{"a": 1.5, "b": 1}')).body.code).toBe('22P02');
+    expect((await post('{"p_doc": [1, {"x": "]}"}], "junk": 1}', 'jsonb_arg')).status).toBe(404);
+    expect((await post('{"p_doc": [1, {"x": "]}"}]}', 'jsonb_arg')).body).toEqual([1, { x: ']}' }]);
+    expect((await post('{"p_arr": [1, 2], "p_arr": [3]}', 'array_len')).body).toBe(1);
+    expect((await post('{"p_arr": "{4,5,6}"}', 'array_len')).body).toBe(3);
+  });
+
   test('GET: values cast by Postgres; arrays as literals; bad value → 22P02', async () => {
     expect((await req(u('/rpc/array_len?p_arr=%7B1,2,3%7D'))).body).toBe(3);
     expect((await req(u('/rpc/dates?p_day=2024-02-29'))).body).toBe('2024-02-29');

@@ -213,6 +213,11 @@ describe('ranges and counts', () => {
       code: 'PGRST103', message: 'Requested range not satisfiable',
       details: 'The lower boundary must be lower than or equal to the upper boundary in the Range header.', hint: null,
     });
+    const hugeLimit = await req(u('/rpc/list_items?select=id&limit=99999999999999999999999&offset=5'));
+    expect(hugeLimit.body).toEqual([{ id: 6 }]);
+    const negOffset = await req(u('/rpc/list_items?offset=-1'));
+    expect(negOffset.status).toBe(400);
+    expect(negOffset.body.code).toBe('PGRST100');
     const neg = await req(u('/rpc/list_items?limit=-1'));
     expect(neg.status).toBe(416);
     expect(neg.body.details).toBe('Limit should be greater than or equal to zero.');

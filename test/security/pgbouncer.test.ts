@@ -6,6 +6,8 @@ import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { httpCall } from '../support/httpdoor.ts';
 import { defineCoreCases, type Door } from '../cases/core.ts';
+import { defineInventoryCases } from '../cases/inventory.ts';
+import { defineSerialCases } from '../cases/serials.ts';
 import { PGBOUNCER_MISSING, pgbouncerBinary, startPgBouncer, type PgBouncer } from '../support/pgbouncer.ts';
 import { installProbe, tally } from './support.ts';
 
@@ -35,16 +37,18 @@ describe.skipIf(!bin)('through PgBouncer (transaction pooling, pool_size 1)', ()
     await db?.drop();
   });
 
-  describe('the core HTTP contract', () => {
-    defineCoreCases((): Door => ({
-      name: 'http',
-      call: (who, fn, args = {}) => httpCall(gw.url, who, fn, args),
-      count: async (table, brandId) => {
-        const [r] = await db.admin.unsafe<{ n: number }[]>(`select count(*)::int as n from data.${table} where brand_id = $1`, [brandId]);
-        return r!.n;
-      },
-    }));
+  const door = (): Door => ({
+    name: 'http',
+    call: (who, fn, args = {}) => httpCall(gw.url, who, fn, args),
+    count: async (table, brandId) => {
+      const [r] = await db.admin.unsafe<{ n: number }[]>(`select count(*)::int as n from data.${table} where brand_id = $1`, [brandId]);
+      return r!.n;
+    },
   });
+  // the HTTP contract case lists, unchanged, through the one pooled server connection
+  describe('core case list', () => defineCoreCases(door));
+  describe('inventory case list', () => defineInventoryCases(door));
+  describe('serials case list', () => defineSerialCases(door));
 
   it('alternating users on the one server connection never see each other\'s claims, role or local settings', async () => {
     const users = Array.from({ length: 12 }, (_, i) => `pb-user-${i}`);
@@ -102,5 +106,21 @@ describe.skipIf(!bin)('through PgBouncer (transaction pooling, pool_size 1)', ()
       select count(*)::int as n from pg_stat_activity where datname = current_database() and usename = 'authenticator' and application_name <> 'lotline-gateway-meta'`;
     expect(srv!.n).toBeLessThanOrEqual(1);
     expect(pb.log()).not.toMatch(/prepared statement .* does not exist|FATAL/i);
+  });
+
+  it('negative control: session-level state WOULD leak through the shared connection, so the test above can fail', async () => {
+    const call = async (who: string, fn: string, body: object) => {
+      const res = await fetch(`${gw.url}/rpc/${fn}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Profile': 'sec', Authorization: `Bearer ${await gw.token(who)}` },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    await call('pb-mallory', 'set_session_marker', { _v: 'set-by-mallory' }); // a function doing it wrong: set_config(..., false)
+    const victim = await call('pb-victim', 'whoami', {});
+    expect(victim.leak, 'one server connection: another user sees the session-level value').toBe('set-by-mallory');
+    expect(victim.sub).toBe('pb-victim'); // the gateway's own context is still right
+    await call('pb-mallory', 'set_session_marker', { _v: '' });
   });
 });

@@ -54,6 +54,11 @@ language sql volatile security invoker set search_path = '' as $$
   select pg_catalog.json_build_object('marker', pg_catalog.set_config('sec.leak', _v, true), 'sub', app.current_user_id(),
                                       'pid', pg_catalog.pg_backend_pid())
 $$;
+-- deliberately WRONG (session-level): the negative control of the PgBouncer leak test
+create or replace function sec.set_session_marker(_v text) returns text
+language sql volatile security invoker set search_path = '' as $$
+  select pg_catalog.set_config('sec.leak', _v, false)
+$$;
 create or replace function sec.sleepy(_seconds float8) returns int
 language plpgsql volatile security invoker set search_path = '' as $$
 begin
@@ -68,7 +73,7 @@ begin
 end $$;
 revoke execute on all functions in schema sec from public;
 grant execute on function sec.probe(), sec.whoami(text), sec.sleepy(float8), sec.sleepy_hoisted(float8) to anon, authenticated;
-grant execute on function sec.probe_member(), sec.set_local_marker(text) to authenticated;
+grant execute on function sec.probe_member(), sec.set_local_marker(text), sec.set_session_marker(text) to authenticated;
 `;
 
 export async function installProbe(admin: Sql): Promise<void> {
