@@ -2,7 +2,7 @@
 // directly into data.* by the superuser, a few statements per step, with every index in place.
 //
 // Shape per brand (constant, so cost growth shows the table growing, not the brand):
-//   members  owner-<n> (owner), viewer-<n> (viewer), and `multi` (viewer) on every 50th brand
+//   members  owner-<n> (owner), viewer-<n> (viewer)
 //   products 20 (names from a word list, SKU, EAN, article code)
 //   batches  1,000 (50 per product), statuses weighted, dates over two years, rows of all brands of a
 //            step interleaved in creation order, as they would be in a shared table
@@ -70,10 +70,7 @@ export async function generateStep(sql: Sql, from: number, to: number, shape: Sh
       `insert into data.brand_members (brand_id, user_id, role)
        select md5('brand:' || n)::uuid, u.who || n, u.role
          from generate_series($1::int + 1, $2::int) n,
-              (values ('owner-', 'owner'), ('viewer-', 'viewer')) u(who, role)
-       union all
-       select md5('brand:' || n)::uuid, 'multi', 'viewer'
-         from generate_series($1::int + 1, $2::int) n where n % 50 = 0`,
+              (values ('owner-', 'owner'), ('viewer-', 'viewer')) u(who, role)`,
       [from, to],
     );
     await tx.unsafe(

@@ -47,7 +47,12 @@ export async function run(opts: BenchOptions & { scaleDb?: { adminUrl: string } 
   }
   opts.log(`measuring at ${size.batches.toLocaleString('en')} batches`);
   const samples = opts.quick ? 30 : 250;
-  const results = await measureQueries({ adminUrl, brands, samples, forms: ['api', 'plain', 'plain_sp'], deadline: opts.deadline - 45_000 });
+  const results = await measureQueries({
+    targets: [{ label: String(size.batches), adminUrl, brands }],
+    samples,
+    forms: ['api', 'plain', 'plain_sp'],
+    deadline: opts.deadline - 45_000,
+  });
   const get = (q: string, form: string, who: string) => results.find((r) => r.query === q && r.form === form && r.who === who)!;
   const rows: RlsRow[] = QUERIES.map((q) => {
     const member_api = get(q.name, 'api', 'member');

@@ -124,9 +124,17 @@ async function frame(tx: TransactionSql, who: Who, n: number): Promise<void> {
   }
 }
 
-export interface MeasureOptions {
+export interface MeasureTarget {
+  /** label of the data set (e.g. its size) */
+  label: string;
   adminUrl: string;
+  /** generated brands in it (numbered 1..brands) */
   brands: number;
+}
+
+export interface MeasureOptions {
+  /** one data set, or several measured interleaved (cost growth) */
+  targets: MeasureTarget[];
   samples: number;
   queries?: string[];
   forms?: Form[];
@@ -136,45 +144,68 @@ export interface MeasureOptions {
   deadline?: number;
 }
 
+export interface TargetResult extends VariantResult {
+  target: string;
+}
+
 /**
- * Interleaved sampling: every round picks a brand and product (seeded) and runs every selected
- * (query, form, who) once in shuffled order, so background noise falls on all variants alike.
+ * Interleaved sampling: every round picks a brand and product (seeded) per data set and runs every
+ * selected (data set, query, form, who) once in shuffled order, so background noise falls on all
+ * variants alike.
  */
-export async function measureQueries(o: MeasureOptions): Promise<VariantResult[]> {
-  const sql = postgres(o.adminUrl, { max: 1, onnotice: () => {} });
+export async function measureQueries(o: MeasureOptions): Promise<TargetResult[]> {
+  const pools = o.targets.map((t) => postgres(t.adminUrl, { max: 1, onnotice: () => {} }));
   const rand = rng(o.seed ?? 42);
   const queries = QUERIES.filter((q) => !o.queries || o.queries.includes(q.name));
   const forms = o.forms ?? ['api', 'plain'];
   const whos = o.whos ?? ['member', 'owner'];
-  const variants = queries.flatMap((q) =>
-    forms.flatMap((form) => whos.filter((who) => form !== 'plain_sp' || who === 'owner').map((who) => ({ q, form, who }))),
+  const variants = o.targets.flatMap((target, ti) =>
+    queries.flatMap((q) =>
+      forms.flatMap((form) =>
+        whos.filter((who) => form !== 'plain_sp' || who === 'owner').map((who) => ({ ti, target, q, form, who, key: `${target.label}/${q.name}/${form}/${who}` })),
+      ),
+    ),
   );
-  const samples = new Map<string, number[]>(variants.map((v) => [`${v.q.name}/${v.form}/${v.who}`, []]));
+  const samples = new Map<string, number[]>(variants.map((v) => [v.key, []]));
   try {
-    // warm-up: plans, caches, prepared statements
+    // warm-up rounds (not recorded): plans, caches, prepared statements
     const warm = Math.min(20, Math.max(3, Math.ceil(o.samples / 10)));
     for (let round_ = -warm; round_ < o.samples; round_++) {
       if (o.deadline && Date.now() > o.deadline && round_ > 5) break;
-      const n = 1 + Math.floor(rand() * o.brands);
-      const k = 1 + Math.floor(rand() * SHAPE.productsPerBrand);
-      const args = { brand: brandId(n), product: productId(n, k) };
+      const picks = o.targets.map((t) => {
+        const n = 1 + Math.floor(rand() * t.brands);
+        const k = 1 + Math.floor(rand() * SHAPE.productsPerBrand);
+        return { n, args: { brand: brandId(n), product: productId(n, k) } };
+      });
       const order = [...variants].sort(() => rand() - 0.5);
       for (const v of order) {
-        const dt = await sql.begin(async (tx) => {
+        const { n, args } = picks[v.ti]!;
+        const dt = await pools[v.ti]!.begin(async (tx) => {
           await frame(tx, v.who, n);
           const t = performance.now();
           await (v.form === 'api' ? v.q.api(tx, args) : v.form === 'plain' ? v.q.plain(tx, args) : tx.unsafe(v.q.plainText(args)));
           return performance.now() - t;
         });
-        if (round_ >= 0) samples.get(`${v.q.name}/${v.form}/${v.who}`)!.push(dt);
+        if (round_ >= 0) samples.get(v.key)!.push(dt);
       }
     }
   } finally {
-    await sql.end({ timeout: 5 });
+    await Promise.all(pools.map((p) => p.end({ timeout: 5 })));
   }
   return variants.map((v) => {
-    const s = summarize(samples.get(`${v.q.name}/${v.form}/${v.who}`)!);
-    return { query: v.q.name, form: v.form, who: v.who, ...s, mean: round(s.mean, 3), p50: round(s.p50, 3), p95: round(s.p95, 3), p99: round(s.p99, 3), max: round(s.max, 3) };
+    const s = summarize(samples.get(v.key)!);
+    return {
+      target: v.target.label,
+      query: v.q.name,
+      form: v.form,
+      who: v.who,
+      ...s,
+      mean: round(s.mean, 3),
+      p50: round(s.p50, 3),
+      p95: round(s.p95, 3),
+      p99: round(s.p99, 3),
+      max: round(s.max, 3),
+    };
   });
 }
 

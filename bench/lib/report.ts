@@ -146,10 +146,11 @@ function growthSection(s: SectionOutcome | undefined): string {
   const out = ['## 5. Cost growth: 10k → 100k → 1M batches'];
   const st = statusLine('growth', s);
   if (st) return [...out, st].join('\n\n');
-  const r = s!.result as { points: GrowthPoint[]; queries: string[]; samplesPerVariant: number };
+  const r = s!.result as { points: GrowthPoint[]; queries: string[]; samplesPerVariant: number; interleaved?: boolean };
   out.push(measuredAt(s!));
   out.push(
-    `Every brand has the same shape (1,000 batches, 20 products): what grows is the table and its indexes. As a member (RLS on); p50 / p95 in ms, ${r.samplesPerVariant} samples per cell. ` +
+    `Every brand has the same shape (1,000 batches, 20 products): what grows is the table and its indexes. As a member (RLS on); p50 / p95 in ms, ${r.samplesPerVariant} samples per cell` +
+      `${r.interleaved ? ', each size its own database, the sizes measured interleaved round by round (background load hits all sizes alike)' : ''}. ` +
       `Last column: p50 at the largest size ÷ p50 at the smallest (1.0 = flat).`,
   );
   const head = ['query', 'form', ...r.points.map((p) => `${f(p.batches, 0)} batches`), 'growth'];

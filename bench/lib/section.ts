@@ -37,12 +37,18 @@ const opts: BenchOptions & { scaleDb?: SectionEnv['scaleDb'] } = {
   async startGateway(o = {}) {
     const budget = Math.max(5_000, Math.min(10 * 60_000, env.deadline - Date.now() - 30_000));
     if (!(await waitForGatewayFile(budget, log))) throw new Error('src/gateway/server.ts did not appear in time');
-    const g = await startGatewayProcess({
-      databaseUrl: o.databaseUrl ?? env.db.databaseUrl,
-      jwtSecret: env.cluster.jwtSecret,
-      poolSize: o.poolSize,
-      log,
-    });
+    // the gateway is being written while the benchmark is: a file caught mid-edit may fail to load,
+    // so try a few times before giving up
+    let g: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
+    for (let attempt = 1; !g; attempt++) {
+      try {
+        g = await startGatewayProcess({ databaseUrl: o.databaseUrl ?? env.db.databaseUrl, jwtSecret: env.cluster.jwtSecret, poolSize: o.poolSize, log });
+      } catch (e) {
+        if (attempt >= 3 || Date.now() + 15_000 > env.deadline) throw e;
+        log(`gateway did not start (attempt ${attempt}): ${(e as Error).message.split('\n')[0]}; retrying in 10 s`);
+        await new Promise((r) => setTimeout(r, 10_000));
+      }
+    }
     const handle: GatewayHandle = {
       url: g.url,
       token: g.token,

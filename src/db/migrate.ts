@@ -71,13 +71,39 @@ export async function migrateDatabase(opts: MigrateOptions): Promise<void> {
   log('migrate: done');
 }
 
-/** Applies sql/ in one transaction: a failure leaves the previous code in place. */
-export async function applyCode(adminUrl: string): Promise<void> {
+/**
+ * Applies sql/ in one transaction: a failure leaves the previous code in place.
+ * Re-creating policies takes ACCESS EXCLUSIVE locks on data tables; taken one by one while requests
+ * read them in other orders, that can deadlock a live request. So the code phase first locks every
+ * data table in a fixed order with a short lock_timeout (shorter than deadlock_timeout, so the
+ * migration is the one that yields) and retries the whole transaction when it could not.
+ */
+export async function applyCode(adminUrl: string, opts: { attempts?: number } = {}): Promise<void> {
+  const attempts = opts.attempts ?? 40;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await applyCodeOnce(adminUrl);
+      return;
+    } catch (e) {
+      const code = (e as { code?: string; cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code;
+      if (attempt >= attempts || (code !== '55P03' && code !== '40P01')) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(1000, 50 * attempt) + Math.random() * 100));
+    }
+  }
+}
+
+async function applyCodeOnce(adminUrl: string): Promise<void> {
   const files = codeFiles();
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await sql.begin(async (tx) => {
       await tx.unsafe(`set local check_function_bodies = off`);
+      await tx.unsafe(`set local lock_timeout = '400ms'`);
+      const tables = await tx<{ t: string }[]>`
+        select format('%I.%I', n.nspname, c.relname) as t
+          from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'data' and c.relkind in ('r', 'p') order by c.relname`;
+      if (tables.length) await tx.unsafe(`lock table ${tables.map((r) => r.t).join(', ')} in access exclusive mode`);
       await tx.unsafe(`create schema if not exists app`);
       for (const f of files.app) await runFile(tx, f);
       await tx.unsafe(`drop schema if exists api cascade; create schema api`);

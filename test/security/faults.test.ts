@@ -15,6 +15,8 @@ import { migrateDatabase } from '../../src/db/migrate.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { expectErrorShape, installProbe, raw, tally } from './support.ts';
+import { buildBrand } from './fixture.ts';
+import { sqlCall } from '../support/sqldoor.ts';
 
 let faultsInjected = 0;
 
@@ -350,6 +352,70 @@ describe('pool exhaustion, statement timeouts, oversized bodies', () => {
     const [after] = await db.admin<{ n: number }[]>`select count(*)::int as n from data.brands`;
     expect(after!.n).toBe(before!.n + 1);
   });
+
+  it('a concurrent storm of writes on the same rows (every write function, 10 clients): no deadlock or serialization 500, ledger = stock', async () => {
+    const S = await buildBrand((who, fn, args) => sqlCall(db.admin, who, fn, args), 'S');
+    const sToken = await dflt.token(S.owner);
+    const call = async (fn: string, args: Record<string, unknown>) => {
+      const r = await raw(dflt.url, { path: `/rpc/${fn}`, headers: { Authorization: `Bearer ${sToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ _brand_id: S.brand, ...args }), timeoutMs: 10_000 });
+      return r;
+    };
+    // a second batch and plenty of stock at both locations
+    const b2 = ((await call('create_product_batch', { _product_id: S.product, _batch_number: `${S.marker}-LOT2` })).json as { id: string }).id;
+    for (const loc of [S.location, S.location2]) {
+      const r = await call('receive_inbound', { _location_id: loc, _lines: [{ product_id: S.product, batch_number: S.batchNumber, quantity: 500 }, { product_id: S.product, batch_number: `${S.marker}-LOT2`, quantity: 500 }] });
+      expect(r.status, r.text).toBe(200);
+    }
+    const batches = [S.batch, b2];
+    const locs = [S.location, S.location2];
+    const transfers: string[] = [S.transfer];
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+    const ops: (() => [string, Record<string, unknown>])[] = [
+      () => ['receive_inbound', { _location_id: pick(locs), _lines: [{ product_id: S.product, batch_number: pick([S.batchNumber, `${S.marker}-LOT2`]), quantity: 2 }] }],
+      () => ['adjust_stock', { _batch_id: pick(batches), _location_id: pick(locs), _delta: pick([-1, 1, 2]), _reason: 'storm' }],
+      () => { const from = pick(locs); return ['create_transfer', { _from_location_id: from, _to_location_id: locs.find((l) => l !== from), _lines: batches.map((b) => ({ batch_id: b, quantity: 1 })) }]; },
+      () => ['update_transfer', { _transfer_id: pick(transfers), _lines: [{ batch_id: pick(batches), quantity: 2 }] }],
+      () => ['accept_transfer', { _transfer_id: pick(transfers) }],
+      () => ['decline_transfer', { _transfer_id: pick(transfers), _reason: 'storm' }],
+      () => ['cancel_transfer', { _transfer_id: pick(transfers) }],
+      () => ['update_product_batch', { _batch_id: pick(batches), _patch: { quantity: Math.floor(Math.random() * 100) } }],
+      () => ['upsert_batches', { _batches: [{ externalId: S.syncedBatchExt, productExternalId: S.syncedProductExt, batchNumber: S.syncedBatchNumber, quantity: Math.floor(Math.random() * 50) }] }],
+      () => ['mint_serials', { _batch_id: pick(batches), _count: 3 }],
+      () => ['import_serials', { _batch_id: pick(batches), _serials: [`S${Math.random().toString(36).slice(2, 12)}`], _on_error: 'proceed' }],
+      () => ['set_batch_status', { _batch_id: pick(batches), _status: pick(['ready_for_sale', 'processing']) }],
+      () => ['delete_product_batch', { _batch_id: pick(batches) }],
+      () => ['upsert_products', { _products: [{ externalId: S.syncedProductExt, name: `${S.marker} synced ${Math.random()}` }] }],
+      () => ['list_stock_movements', { _limit: 20 }],
+      () => ['batch_quantities_by_product', { _product_id: S.product }],
+    ];
+    const outcomes: Record<string, number> = {};
+    const bad: string[] = [];
+    const until = Date.now() + 3000;
+    await Promise.all(Array.from({ length: 10 }, async () => {
+      while (Date.now() < until) {
+        const [fn, args] = pick(ops)();
+        const r = await call(fn, args);
+        const key = `${fn} ${r.status}${r.status >= 400 ? ` ${(r.json as { code?: string } | undefined)?.code}` : ''}`;
+        outcomes[key] = (outcomes[key] ?? 0) + 1;
+        if (fn === 'create_transfer' && r.status === 200) transfers.push((r.json as { id: string }).id);
+        if (r.status >= 500 || ![200, 404, 409, 412].includes(r.status)) bad.push(`${fn} ${JSON.stringify(args).slice(0, 200)} → ${r.status} ${r.text.slice(0, 300)}`);
+      }
+    }));
+    faultsInjected++;
+    const total = Object.values(outcomes).reduce((a, b) => a + b, 0);
+    process.stdout.write(`[security] storm: ${total} concurrent calls: ${JSON.stringify(outcomes)}\n`);
+    expect(bad).toEqual([]);
+    // the ledger sums to the stock table, and committed stock equals the pending transfers' lines
+    const drift = await db.admin`
+      with l as (select batch_id, location_id, sum(quantity_delta) q, sum(committed_delta) c from data.stock_movements where brand_id = ${S.brand} group by 1, 2),
+           p as (select tl.batch_id, t.from_location_id as location_id, sum(tl.quantity) c from data.transfers t join data.transfer_lines tl on tl.brand_id = t.brand_id and tl.transfer_id = t.id
+                  where t.brand_id = ${S.brand} and t.status = 'pending' group by 1, 2)
+      select s.batch_id, s.location_id, s.quantity, s.committed, l.q, l.c, coalesce(p.c, 0) as pending
+        from data.stock s left join l using (batch_id, location_id) left join p using (batch_id, location_id)
+       where s.brand_id = ${S.brand} and (s.quantity <> coalesce(l.q, 0) or s.committed <> coalesce(l.c, 0) or s.committed <> coalesce(p.c, 0))`;
+    expect(drift).toEqual([]);
+    tally('faults: concurrent storm calls', total);
+  }, 30_000);
 
   afterAll(() => tally('faults injected', faultsInjected));
 });

@@ -93,8 +93,8 @@ async function notCopiedElsewhere(leaks: Secret[]): Promise<Secret[]> {
   const out: Secret[] = [];
   for (const l of leaks) {
     const q = tables.map((t) => `select 1 from data."${t.name}" x where x."${t.has_brand ? 'brand_id' : 'id'}" <> $1 and strpos(lower(to_jsonb(x)::text), lower($2)) > 0`).join(' union all ');
-    const rows = await db.admin.unsafe(`select exists (${q}) as copied`, [B.brand, l.value]);
-    if (!(rows[0] as { copied: boolean }).copied) out.push(l);
+    const rows = await db.admin.unsafe<{ copied: boolean }[]>(`select exists (${q}) as copied`, [B.brand, l.value]);
+    if (!rows[0]!.copied) out.push(l);
   }
   return out;
 }
