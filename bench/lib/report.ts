@@ -63,7 +63,7 @@ function gatewaySection(s: SectionOutcome | undefined): string {
   out.push(measuredAt(s!));
   out.push(
     `Closed loop: each of N clients sends its next request when the previous one has answered; ${f(r.durationSec)} s measured after ${f(r.warmupSec)} s of warm-up per cell. ` +
-      `**HTTP**: autocannon in its own process → \`POST /rpc/<fn>\` with a JSON body and an HS256 JWT → the gateway in its own process (pool of ${r.gatewayPoolSize} connections). ` +
+      `**HTTP**: autocannon in its own process → \`POST /rpc/<fn>\` with a JSON body and an HS256 JWT → the gateway in its own process (pool of ${r.gatewayPoolSize} connections, default settings: one JSON log line per request, written to /dev/null). ` +
       `**Direct**: postgres.js from the bench process, one connection per client, \`sql.begin([read only], tx => [set_config(role, claims), select * from api.<fn>(…)])\` — BEGIN, the two statements pipelined, COMMIT, prepared statements. ` +
       `The call's rows are fetched raw (not decoded into JS values): direct is the floor, and the gateway's JSON rendering counts as its overhead. ` +
       `**One-trip direct** (at some client counts): the same transaction sent the way the gateway sends it — one multi-statement simple query, i.e. one round trip, no HTTP — so HTTP ÷ one-trip is the cost of the HTTP layer alone. ` +
@@ -270,6 +270,8 @@ function summary(res: Results): string {
     ]);
     const worstRls = [...rl.rows].sort((a, b) => b.rls_only_p50 - a.rls_only_p50)[0]!;
     rows.push([`RLS alone: plain SELECT member ÷ superuser (worst p50, \`${worstRls.query}\`)`, '≤ 1.3×', `${f(worstRls.rls_only_p50)}×`, mark(worstRls.rls_only_p50 <= 1.3)]);
+    const worstIn = [...rl.rows].sort((a, b) => b.rls_in_api_p50 - a.rls_in_api_p50)[0]!;
+    rows.push([`RLS inside the RPC: member · api ÷ superuser · api (worst p50, \`${worstIn.query}\`)`, '≤ 1.3×', `${f(worstIn.rls_in_api_p50)}×`, mark(worstIn.rls_in_api_p50 <= 1.3)]);
     rows.push([`search_batches p95 (worst variant) at ${f(rl.dataset.batches, 0)} batches`, '< 20 ms', `${ms(rl.search_p95_max_ms)} ms`, mark(rl.search_p95_max_ms < 20)]);
   } else rows.push(['RLS cost / search p95 at 1M', '≤ 1.3× / < 20 ms', '–', '–']);
   if (gr && gr.points.length > 1) {
@@ -317,7 +319,7 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
       'Hand-written notes on the fixes come from `bench/results/fixes.md`._',
   );
   lines.push(
-    `| | |\n|:--|:--|\n| date | ${m.date} |\n| command | \`${m.command}\` |\n| machine | ${m.machine.cores} × ${m.machine.cpus} (${m.machine.mhz} MHz), ${m.machine.memory} RAM, ${m.machine.os} |\n` +
+    `| | |\n|:--|:--|\n| date | ${m.date} |\n| command | \`${m.command}\` |\n| machine | ${m.machine.cores} × ${m.machine.cpus}${m.machine.mhz ? ` (${m.machine.mhz} MHz)` : ''}, ${m.machine.memory} RAM, ${m.machine.os} |\n` +
       `| load average | ${m.machine.loadavgStart.map((x) => x.toFixed(2)).join(' / ')} at start${m.machine.loadavgEnd ? `, ${m.machine.loadavgEnd.map((x) => x.toFixed(2)).join(' / ')} at end` : ''} (1 / 5 / 15 min) |\n` +
       `| Node.js | ${m.node} |\n| PostgreSQL | ${m.postgres} |\n| PostgreSQL settings | ${Object.entries(m.postgresSettings).map(([k, v]) => `${k}=${v}`).join(', ')} |\n` +
       (m.commit ? `| commit | ${m.commit} |\n` : '') +

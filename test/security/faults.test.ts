@@ -263,7 +263,7 @@ describe('pool exhaustion, statement timeouts, oversized bodies', () => {
       expect(w.json.code).toBe('PGRST003');
       expect(w.json.message).toBe('Timed out acquiring connection from connection pool.');
       expect(w.ms).toBeGreaterThanOrEqual(250);
-      expect(w.ms).toBeLessThan(1200);
+      expect(w.ms).toBeLessThan(3000);
     }
     expect((await slow).status).toBe(200);
     // the pool is usable again at once
@@ -281,7 +281,7 @@ describe('pool exhaustion, statement timeouts, oversized bodies', () => {
     expectErrorShape(r.json, 'statement timeout');
     expect(r.json.code).toBe('57014');
     expect(r.json.message).toBe('canceling statement due to statement timeout');
-    expect(r.ms).toBeLessThan(1500);
+    expect(r.ms).toBeLessThan(3000);
     const after = await db.admin<{ n: number }[]>`select count(*)::int as n from sec.slow_writes`;
     expect(after[0]!.n).toBe(before[0]!.n);
     // the connection is healthy afterwards
@@ -294,7 +294,7 @@ describe('pool exhaustion, statement timeouts, oversized bodies', () => {
     expect([500, 503, 504]).toContain(r.status);
     expectErrorShape(r.json, 'hoisted timeout');
     expect(r.json.code).toBe('57014');
-    expect(r.ms).toBeLessThan(1500);
+    expect(r.ms).toBeLessThan(3000);
   });
 
   it('many slow calls at once with a statement timeout: all answered within the timeout bound, none hangs', async () => {

@@ -291,6 +291,28 @@ describe('JWT attacks over HTTP', () => {
     tally('JWT attack requests sent', attacks.length * 2);
   });
 
+  it('the token is checked before routing: every path and method refuses a forged token with 401', async () => {
+    const forged = `Bearer ${hmacToken('HS256', rsaPublicPem, good())}`;
+    const before = await probeCalls(db.admin);
+    for (const [method, path, headers] of [
+      ['GET', '/', {}],
+      ['GET', '/openapi.json', {}],
+      ['GET', '/rpc/whoami', { 'Accept-Profile': 'sec' }],
+      ['HEAD', '/rpc/whoami', { 'Accept-Profile': 'sec' }],
+      ['POST', '/rpc/probe', { 'Content-Profile': 'sec', 'Content-Type': 'application/json' }],
+      ['POST', '/rpc/does_not_exist', { 'Content-Type': 'application/json' }],
+      ['GET', '/brands', {}],
+      ['DELETE', '/rpc/probe', {}],
+      ['POST', '/rpc/probe', { 'Content-Profile': 'data', 'Content-Type': 'application/json' }],
+    ] as const) {
+      const res = await raw(hs.url, { method, path, headers: { ...headers, Authorization: forged }, body: method === 'POST' ? '{}' : undefined, timeoutMs: 5000 });
+      expect(res.status, `${method} ${path}: ${res.text}`).toBe(401);
+      expect(res.headers['www-authenticate'], `${method} ${path}`).toMatch(/^Bearer error="invalid_token"/);
+      if (method !== 'HEAD') expect((res.json as { code: string }).code).toBe('PGRST301');
+    }
+    expect(await probeCalls(db.admin)).toBe(before);
+  });
+
   it('a token without sub: the function refuses at its first statement (401 PT401, challenge), nothing is written', async () => {
     const noSub = `Bearer ${hmacToken('HS256', secret, { role: 'authenticated', exp: now() + 600 })}`;
     const [before] = await db.admin<{ n: number }[]>`select count(*)::int as n from data.brands`;

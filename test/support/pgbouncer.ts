@@ -29,7 +29,10 @@ export interface PgBouncerOptions {
   poolMode?: 'transaction' | 'session' | 'statement';
 }
 
+/** The pgbouncer executable: PGBOUNCER_BIN (a path, or `none` to act as if it were missing), else the usual places. */
 export function pgbouncerBinary(): string | null {
+  const env = process.env.PGBOUNCER_BIN;
+  if (env) return env === 'none' || !existsSync(env) ? null : env;
   for (const p of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer']) if (existsSync(p)) return p;
   const r = spawnSync('sh', ['-c', 'command -v pgbouncer'], { encoding: 'utf8' });
   const p = r.stdout?.trim();
