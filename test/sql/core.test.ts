@@ -1,39 +1,27 @@
 // Foundation RPCs through the SQL door (app.act_as in a transaction, as a DBA in psql).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asUser, createTestDb, type TestDb } from '../support/db.ts';
-import { sqlCall } from '../support/sqldoor.ts';
+import { useDoor } from '../support/doors.ts';
+import { asUser } from '../support/db.ts';
 import { defineCoreCases, type Door } from '../cases/core.ts';
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await createTestDb();
-});
-afterAll(async () => db?.drop());
-
-defineCoreCases((): Door => ({
-  name: 'sql',
-  call: (who, fn, args = {}) => sqlCall(db.admin, who, fn, args),
-  count: async (table, brandId) => {
-    const [r] = await db.admin.unsafe<{ n: number }[]>(`select count(*)::int as n from data.${table} where brand_id = $1`, [brandId]);
-    return r!.n;
-  },
-}));
+const t = useDoor('sql');
+defineCoreCases(t.door);
 
 describe('SQL specifics of the foundation RPCs', () => {
   it('a missing required argument has no matching function (42883), as psql reports it', async () => {
-    const err = await asUser(db.admin, { sub: 'alice' }, (tx) =>
+    const err = await asUser(t.db.admin, { sub: 'alice' }, (tx) =>
       tx`select api.create_product_batch(_brand_id => gen_random_uuid(), _product_id => gen_random_uuid())`,
     ).catch((e: { code: string }) => e);
     expect((err as { code: string }).code).toBe('42883');
   });
 
   it('authenticated cannot write the tables directly beyond its role (RLS), even in psql', async () => {
-    const brand = await asUser(db.admin, { sub: 'sally' }, (tx) => tx<{ id: string }[]>`select id from api.create_brand(_name => 'Sally')`);
-    const err = await asUser(db.admin, { sub: 'mallory' }, (tx) =>
+    const brand = await asUser(t.db.admin, { sub: 'sally' }, (tx) => tx<{ id: string }[]>`select id from api.create_brand(_name => 'Sally')`);
+    const err = await asUser(t.db.admin, { sub: 'mallory' }, (tx) =>
       tx`insert into data.products (brand_id, name) values (${brand[0]!.id}, 'planted')`,
     ).catch((e: { code: string }) => e);
     expect((err as { code: string }).code).toBe('42501');
-    const rows = await asUser(db.admin, { sub: 'mallory' }, (tx) => tx`select * from data.brands`);
+    const rows = await asUser(t.db.admin, { sub: 'mallory' }, (tx) => tx`select * from data.brands`);
     expect(rows.length).toBe(0);
   });
 });

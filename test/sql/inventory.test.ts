@@ -1,34 +1,22 @@
 // Inventory through the SQL door (app.act_as in a transaction, as a DBA in psql), plus what only the SQL
 // door can show: the tables themselves refuse direct writes and the ledger refuses changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asUser, createTestDb, type TestDb } from '../support/db.ts';
-import { sqlCall } from '../support/sqldoor.ts';
+import { useDoor } from '../support/doors.ts';
+import { asUser } from '../support/db.ts';
 import { defineInventoryCases } from '../cases/inventory.ts';
 import type { Door } from '../cases/core.ts';
 
-let db: TestDb;
-beforeAll(async () => {
-  db = await createTestDb();
-});
-afterAll(async () => db?.drop());
-
-defineInventoryCases((): Door => ({
-  name: 'sql',
-  call: (who, fn, args = {}) => sqlCall(db.admin, who, fn, args),
-  count: async (table, brandId) => {
-    const [r] = await db.admin.unsafe<{ n: number }[]>(`select count(*)::int as n from data.${table} where brand_id = $1`, [brandId]);
-    return r!.n;
-  },
-}));
+const t = useDoor('sql');
+defineInventoryCases(t.door);
 
 describe('direct writes are refused (SQL door)', () => {
   it('authenticated has no write privilege on stock, the ledger, inbounds or transfers; the ledger is append-only even for a superuser', async () => {
     const sub = 'inv-direct';
-    const [brand] = await asUser(db.admin, { sub }, (tx) => tx<{ id: string }[]>`select id from api.create_brand(_name => 'Direct')`);
+    const [brand] = await asUser(t.db.admin, { sub }, (tx) => tx<{ id: string }[]>`select id from api.create_brand(_name => 'Direct')`);
     const brandId = brand!.id;
-    const [loc] = await asUser(db.admin, { sub }, (tx) => tx<{ id: string }[]>`select id from api.create_location(_brand_id => ${brandId}, _name => 'L')`);
-    const [product] = await asUser(db.admin, { sub }, (tx) => tx<{ id: string }[]>`select id from api.create_product(_brand_id => ${brandId}, _name => 'P')`);
-    const [inb] = await asUser(db.admin, { sub }, (tx) => tx<{ lines: { batch_id: string }[] }[]>`
+    const [loc] = await asUser(t.db.admin, { sub }, (tx) => tx<{ id: string }[]>`select id from api.create_location(_brand_id => ${brandId}, _name => 'L')`);
+    const [product] = await asUser(t.db.admin, { sub }, (tx) => tx<{ id: string }[]>`select id from api.create_product(_brand_id => ${brandId}, _name => 'P')`);
+    const [inb] = await asUser(t.db.admin, { sub }, (tx) => tx<{ lines: { batch_id: string }[] }[]>`
       select to_json(lines) as lines from api.receive_inbound(_brand_id => ${brandId}, _location_id => ${loc!.id},
         _lines => ${tx.json([{ product_id: product!.id, batch_number: 'D-1', quantity: 5 }])})`);
     const batchId = inb!.lines[0]!.batch_id;
@@ -46,25 +34,25 @@ describe('direct writes are refused (SQL door)', () => {
       `select app.stock_apply('${brandId}', array['adjustment'], array['${batchId}'::uuid], array['${loc!.id}'::uuid], array[100::numeric], array[0::numeric], array['cheat'])`,
     ];
     for (const q of attempts) {
-      const err = await asUser(db.admin, { sub }, (tx) => tx.unsafe(q)).then(() => null, (e: { code?: string }) => e.code);
+      const err = await asUser(t.db.admin, { sub }, (tx) => tx.unsafe(q)).then(() => null, (e: { code?: string }) => e.code);
       expect(err, q).toBe('42501');
     }
     // even the superuser cannot rewrite history
     for (const q of [`update data.stock_movements set reason = 'x' where brand_id = '${brandId}'`, `delete from data.stock_movements where brand_id = '${brandId}'`]) {
-      const err = await db.admin.unsafe(q).then(() => null, (e: { code?: string; message: string }) => e);
+      const err = await t.db.admin.unsafe(q).then(() => null, (e: { code?: string; message: string }) => e);
       expect(err, q).toMatchObject({ code: 'PT409' });
       expect((err as { message: string }).message).toContain('append-only');
     }
-    const [s] = await db.admin`select quantity::float8 as q from data.stock where brand_id = ${brandId}`;
+    const [s] = await t.db.admin`select quantity::float8 as q from data.stock where brand_id = ${brandId}`;
     expect(s!.q).toBe(5);
   });
 
   it('the definer helpers check the caller themselves', async () => {
-    const [brand] = await asUser(db.admin, { sub: 'inv-helper-owner' }, (tx) => tx<{ id: string }[]>`select id from api.create_brand(_name => 'Helpers')`);
-    const err = await asUser(db.admin, { sub: 'inv-intruder' }, (tx) =>
+    const [brand] = await asUser(t.db.admin, { sub: 'inv-helper-owner' }, (tx) => tx<{ id: string }[]>`select id from api.create_brand(_name => 'Helpers')`);
+    const err = await asUser(t.db.admin, { sub: 'inv-intruder' }, (tx) =>
       tx`select app.inventory_adjust(${brand!.id}, gen_random_uuid(), gen_random_uuid(), 5, 'x')`).then(() => null, (e: { code?: string }) => e.code);
     expect(err).toBe('42501');
-    const anon = await asUser(db.admin, { sub: null }, (tx) =>
+    const anon = await asUser(t.db.admin, { sub: null }, (tx) =>
       tx`select app.transfer_finish(${brand!.id}, gen_random_uuid(), 'accept', null)`).then(() => null, (e: { code?: string }) => e.code);
     expect(anon).toBe('PT401');
   });
