@@ -50,6 +50,10 @@ export const configSchema = z.object({
   LOTLINE_MAX_ROWS: intFrom(0),
   LOTLINE_HOISTED_TX_SETTINGS: csv('statement_timeout,plan_filter.statement_cost_limit,default_transaction_isolation'),
   LOTLINE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Named prepared statements on the pool (PostgREST's db-prepared-statements); false behind PgBouncer < 1.21 transaction pooling. */
+  LOTLINE_DB_PREPARED_STATEMENTS: z.stringbool().default(true),
+  /** Request JSON (bodies, json/jsonb argument and filter values) nested deeper than this is refused with 400 PGRST102. */
+  LOTLINE_MAX_JSON_DEPTH: z.coerce.number().int().min(1).default(64),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -80,7 +80,7 @@ begin
   if _product_id is not null then v_where := v_where || ' and b.product_id = $2'; end if;
   if _status is not null then v_where := v_where || ' and b.status = $3'; end if;
   -- Product conditions are a semi-join on the brand's products (evaluated once per product, a hashed
-  -- subplan), not a join evaluated once per batch row: 5x faster for _term (docs/benchmarks.md).
+  -- subplan), not a join evaluated once per batch row: _term is ~3.5x cheaper (docs/benchmarks.md).
   if v_term is not null then
     v_where := v_where || ' and (b.batch_number ilike $4 or b.product_id in (select p.id from data.products p where p.brand_id = $1'
                        || ' and (p.name ilike $4 or p.sku ilike $4 or p.ean ilike $4 or p.article_code ilike $4)))';

@@ -8,10 +8,12 @@ create or replace function app.current_brand_ids(_min_role text default 'viewer'
 returns uuid[]
 language sql stable security definer set search_path = ''
 as $$
+  -- flattened (claims read and role ranks inline): evaluated once per statement, but on every statement
   select coalesce(array_agg(m.brand_id), '{}')
     from data.brand_members m
-   where m.user_id = app.current_user_id()
-     and app.role_rank(m.role) >= app.role_rank(_min_role)
+   where m.user_id = nullif(nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', '')
+     and case m.role when 'viewer' then 1 when 'editor' then 2 when 'admin' then 3 when 'owner' then 4 else 0 end
+      >= case _min_role when 'viewer' then 1 when 'editor' then 2 when 'admin' then 3 when 'owner' then 4 else 5 end
 $$;
 alter function app.current_brand_ids(text) owner to lotline_auth;
 comment on function app.current_brand_ids(text) is

@@ -124,7 +124,7 @@ export const pgrst = {
   poolTimeout: () => new ApiError(504, 'PGRST003', 'Timed out acquiring connection from connection pool.'),
   parse: (message: string, details: string | null = null) => new ApiError(400, 'PGRST100', message, details),
   rpcMethod: (method: string) => new ApiError(405, 'PGRST101', `Cannot use the ${method} method on RPC`),
-  invalidBody: (message: string) => new ApiError(400, 'PGRST102', message),
+  invalidBody: (message: string, details: string | null = null) => new ApiError(400, 'PGRST102', message, details),
   range: (details: string | null, headers: Record<string, string> = {}) =>
     new ApiError(416, 'PGRST103', 'Requested range not satisfiable', details, null, headers),
   invalidSchema: (name: string, exposed: string[]) =>

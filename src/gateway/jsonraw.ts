@@ -65,3 +65,34 @@ function valueEnd(s: string, i: number): number {
   while (i < s.length && s[i] !== ',' && s[i] !== '}' && s[i] !== ']' && s[i] !== ' ' && s[i] !== '\n' && s[i] !== '\r' && s[i] !== '\t') i++;
   return i;
 }
+
+/**
+ * How deeply arrays and objects nest in a JSON text (brackets inside strings do not count): `1` → 0,
+ * `{"a":[1]}` → 2. Counting stops at `limit + 1`. Works on any text (a query-string value meant for a
+ * json parameter may not be valid JSON): it is an upper bound of what a JSON parser would recurse.
+ */
+export function jsonDepth(text: string, limit = Number.MAX_SAFE_INTEGER): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      i++;
+      while (i < text.length) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) i += 2;
+        else if (d === 34) break;
+        else i++;
+      }
+    } else if (c === 91 /* [ */ || c === 123 /* { */) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 93 /* ] */ || c === 125 /* } */) {
+      if (depth > 0) depth--;
+    }
+  }
+  return max;
+}

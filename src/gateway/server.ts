@@ -6,16 +6,16 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { ApiError, fromPgError, isPgError, pgrst } from './errors.ts';
 import { JwtVerifier, parseClaimPath, roleFromClaims, type Claims, type PathStep } from './jwt.ts';
-import { GatewayPool, transportError, type Row } from './pool.ts';
+import { GatewayPool, transportError, type Row, type Stmt } from './pool.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { loadSchemaCache, routineKey, type Routine, type SchemaCache } from './cache.ts';
 import { resolveRoutine, type BodyKind } from './resolve.ts';
-import { Planner, callSql, type CallArgs, type Shape } from './plan.ts';
+import { Planner, callSql, checkJsonDepth, holdsJson, renameRowKeys, type CallArgs, type Shape } from './plan.ts';
 import {
   isOperatorValue, negotiate, parseFieldText, parseLogic, parseOpExpr, parseOrder, parsePrefer, parseSelect,
   type Condition, type Media, type Preferences,
 } from './query.ts';
-import { ident, literal, qualified } from './sqltext.ts';
+import { ident, Params, qualified } from './sqltext.ts';
 import { defaultSettings, gatewaySettingsFromConfig as fromConfig, type GatewaySettings } from './settings.ts';
 import { openapi2, openapi31, registerDocs } from './openapi.ts';
 
@@ -42,6 +42,12 @@ interface Identity {
   authenticated: boolean;
 }
 
+/**
+ * Applies the request settings, in order, each with set_config(name, value, true): ONE constant text
+ * (prepared once per connection) whatever the settings are; $1 is a JSON array of [name, value] pairs.
+ */
+const SETTINGS_SQL = 'SELECT pg_catalog.count(pg_catalog.set_config(s.e ->> 0, s.e ->> 1, true)) AS n FROM pg_catalog.json_array_elements($1::json) AS s(e)';
+
 const RESERVED = new Set(['select', 'columns', 'on_conflict', 'order', 'limit', 'offset', 'and', 'or', 'not.and', 'not.or']);
 const OPS_PATHS = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
 const EXPOSE_HEADERS = 'Content-Encoding, Content-Location, Content-Range, Content-Type, Content-Profile, Date, Location, Server, Transfer-Encoding, Range-Unit, Preference-Applied, X-Request-Id, Retry-After';
@@ -63,7 +69,14 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     cacheMaxEntries: s.jwtCacheMaxEntries,
   });
   const roleClaim: PathStep[] = parseClaimPath(s.jwtRoleClaim);
-  const pool = new GatewayPool(s.databaseUrl, s.poolSize, s.poolTimeoutMs);
+  const pool = new GatewayPool({
+    url: s.databaseUrl,
+    size: s.poolSize,
+    timeoutMs: s.poolTimeoutMs,
+    prepare: s.preparedStatements,
+    maxPrepared: s.maxPreparedStatements,
+    debug: s.debugStatements,
+  });
   const meta: Sql = postgres(s.listenUrl ?? s.databaseUrl, {
     max: 1, prepare: false, onnotice: () => {}, idle_timeout: 0, connect_timeout: 10,
     connection: { application_name: 'lotline-gateway-meta' },
@@ -90,6 +103,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
         reloadAgain = false;
         try {
           cache = await loadSchemaCache(meta, s.schemas);
+          pool.resetPrepared();
           metrics.reloads.inc({ outcome: 'ok' });
         } catch (e) {
           // best effort: the old cache keeps serving
@@ -446,9 +460,16 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     if (method === 'OPTIONS') {
       return reply.code(200).header('Allow', r.fn.volatility === 'volatile' ? 'OPTIONS,POST' : 'OPTIONS,GET,HEAD,POST').send();
     }
+    if (args.kind === 'text') {
+      // query-string and form values for json/jsonb parameters: the same depth limit as JSON bodies
+      for (const p of r.params) {
+        if (!holdsJson(p.typeOid, c.catalog.types)) continue;
+        for (const v of args.values.get(p.name) ?? []) checkJsonDepth(v, s.maxJsonDepth, `argument ${p.name}`);
+      }
+    }
 
     // planning: select/filters/order against the result's columns, Accept, Prefer
-    const planner = new Planner(r);
+    const planner = new Planner(r, c.catalog.types, s.maxJsonDepth);
     const media = negotiate(req.headers.accept, ['json', 'singular', 'csv']);
     if (!media) throw pgrst.mediaType(req.headers.accept ?? '');
     const prefs = parsePrefer(req.headers.prefer);
@@ -458,8 +479,9 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     if (maxAffected !== undefined && !r.returnsSet) throw pgrst.maxAffectedNotSetof();
     const wantCount = prefs.count === 'exact' || prefs.count === 'estimated';
     const shape: Shape = { select: selectItems, order: orderTerms, conditions, offset: lower, limit: effLimit, count: wantCount, media };
-    const call = callSql(r, args, c.catalog.types);
-    const main = planner.statement(call, shape);
+    const values = new Params();
+    const call = callSql(r, args, c.catalog.types, values);
+    const main = planner.statement(call, shape, values);
 
     // transaction end
     const allowOverride = s.txEnd === 'commit-allow-override' || s.txEnd === 'rollback-allow-override';
@@ -479,13 +501,15 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     }
 
     const readOnly = !isPost || r.fn.volatility !== 'volatile';
-    const settingsSql = requestSettings(req, id, c, r, schema, prefs, readOnly);
     const isolation = r.fn.settings.default_transaction_isolation !== undefined && s.hoistedTxSettings.includes('default_transaction_isolation')
       ? r.fn.settings.default_transaction_isolation
       : c.roleSettings.get(id.role)?.find(([k]) => k === 'default_transaction_isolation')?.[1];
-    const iso = isolation ? ` ISOLATION LEVEL ${isolationSql(isolation)}` : '';
-    const access = readOnly ? ' READ ONLY' : ' READ WRITE';
-    const body = `${settingsSql};${preRequest ? ` SELECT ${preRequest}();` : ''} ${main}`;
+    const begin = `BEGIN${isolation ? ` ISOLATION LEVEL ${isolationSql(isolation)}` : ''}${readOnly ? ' READ ONLY' : ''}`;
+    const steps: Stmt[] = [
+      { text: SETTINGS_SQL, params: [JSON.stringify(requestSettings(req, id, c, r, schema, prefs))] },
+      ...(preRequest ? [{ text: `SELECT ${preRequest}()` }] : []),
+      { text: main.text, params: main.params },
+    ];
 
     const check = (row: Row): void => {
       const pageTotal = Number(row.page_total ?? 0);
@@ -495,20 +519,17 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
 
     let row: Row;
     try {
-      if ((postCheck && !readOnly) || rollback) {
-        row = await pool.runExplicit(`BEGIN${iso}${access}; ${body}`, (x) => {
-          check(x);
-          return { end: rollback ? 'rollback' : 'commit', value: x };
-        });
-      } else {
-        // READ ONLY is set by the settings statement (transaction_read_only); isolation must come first
-        const head = iso ? `SET TRANSACTION${iso}; ` : '';
-        row = await pool.runImplicit(head + body);
-        check(row);
-      }
+      row = await pool.run({
+        begin,
+        steps,
+        // known in advance: sent with the rest (one round trip); a check that may undo a write: decided after the result
+        end: rollback ? 'rollback' : postCheck && !readOnly ? () => 'commit' : 'commit',
+        check: postCheck ? check : undefined,
+      });
     } catch (e) {
       throw toApiError(e, id.authenticated);
     }
+    if (main.rename && row.body != null) row.body = renameRowKeys(String(row.body), main.rename, media.kind === 'singular' || !r.returnsSet);
     return respond(req, reply, r, row, { method, media, prefs, lower, schema, txApplied, maxAffected, wantCount });
   }
 
@@ -524,6 +545,8 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     if (ct === 'application/json' || ct === '' || ct.endsWith('+json')) {
       const raw = buf.toString('utf8');
       if (raw.trim() === '') return { args: columns ? { kind: 'json', raw: '{}', array: false, keys: columns } : { kind: 'none' }, kind: 'json', keys: columns ?? [] };
+      // before anything parses it: Postgres' JSON parser recurses (54001 "stack depth limit exceeded")
+      checkJsonDepth(raw, s.maxJsonDepth, 'the request body');
       let v: unknown;
       try {
         v = JSON.parse(raw);
@@ -570,33 +593,33 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     throw pgrst.invalidBody(`Content-Type not acceptable: ${ct}`);
   }
 
-  /** The one statement that sets the request context (contract §4.3), in PostgREST's order. */
-  function requestSettings(req: FastifyRequest, id: Identity, c: SchemaCache, r: Routine, schema: string, prefs: Preferences, readOnly: boolean): string {
-    const set = (k: string, v: string) => `pg_catalog.set_config(${literal(k)}, ${literal(v)}, true)`;
-    const parts: string[] = [];
-    // same as SET TRANSACTION READ ONLY, without a statement of its own
-    if (readOnly) parts.push(`pg_catalog.set_config('transaction_read_only', 'on', true)`);
-    parts.push(set('search_path', [schema, ...s.extraSearchPath].map(ident).join(', ')));
-    if (s.statementTimeoutMs > 0) parts.push(set('statement_timeout', `${s.statementTimeoutMs}ms`));
-    for (const [k, v] of c.roleSettings.get(id.role) ?? []) if (k !== 'default_transaction_isolation') parts.push(set(k, v));
-    parts.push(set('role', id.role));
-    parts.push(set('request.jwt.claims', JSON.stringify(id.claims)));
-    parts.push(set('request.method', req.method));
-    parts.push(set('request.path', req.url.split('?')[0]!));
+  /**
+   * The request context (contract §4.3) as (name, value) pairs in PostgREST's order, applied by
+   * SETTINGS_SQL with set_config(…, true): every value — claims, headers, cookies, path, role — is data.
+   */
+  function requestSettings(req: FastifyRequest, id: Identity, c: SchemaCache, r: Routine, schema: string, prefs: Preferences): [string, string][] {
+    const out: [string, string][] = [];
+    out.push(['search_path', [schema, ...s.extraSearchPath].map(ident).join(', ')]);
+    if (s.statementTimeoutMs > 0) out.push(['statement_timeout', `${s.statementTimeoutMs}ms`]);
+    for (const [k, v] of c.roleSettings.get(id.role) ?? []) if (k !== 'default_transaction_isolation') out.push([k, v]);
+    out.push(['role', id.role]);
+    out.push(['request.jwt.claims', JSON.stringify(id.claims)]);
+    out.push(['request.method', req.method]);
+    out.push(['request.path', req.url.split('?')[0]!]);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (k === 'cookie' || v === undefined) continue;
       headers[k] = Array.isArray(v) ? v[v.length - 1]! : v;
     }
-    parts.push(set('request.headers', JSON.stringify(headers)));
-    parts.push(set('request.cookies', JSON.stringify(parseCookies(req.headers.cookie))));
-    if (prefs.timezone) parts.push(set('timezone', prefs.timezone));
+    out.push(['request.headers', JSON.stringify(headers)]);
+    out.push(['request.cookies', JSON.stringify(parseCookies(req.headers.cookie))]);
+    if (prefs.timezone) out.push(['timezone', prefs.timezone]);
     for (const k of s.hoistedTxSettings) {
       const v = r.fn.settings[k];
-      if (v !== undefined && k !== 'default_transaction_isolation') parts.push(set(k, v));
+      if (v !== undefined && k !== 'default_transaction_isolation') out.push([k, v]);
     }
-    for (const [k, v] of Object.entries(s.appSettings)) parts.push(set(k, v));
-    return `SELECT ${parts.join(', ')}`;
+    for (const [k, v] of Object.entries(s.appSettings)) out.push([k, v]);
+    return out;
   }
 
   function respond(req: FastifyRequest, reply: FastifyReply, r: Routine, row: Row, o: {

@@ -61,6 +61,18 @@ export interface GatewaySettings {
   shutdownTimeoutMs: number;
   /** Also export Node process metrics on /metrics. */
   defaultMetrics?: boolean;
+  /**
+   * Named prepared statements (PostgREST's db-prepared-statements). On: after a connection's first use
+   * of a statement text, a call is one round trip. Off: for poolers that cannot carry prepared
+   * statements (PgBouncer < 1.21 in transaction mode); each parameterised statement is described first.
+   */
+  preparedStatements: boolean;
+  /** Distinct statement texts that are prepared (per connection); texts beyond run unprepared. */
+  maxPreparedStatements: number;
+  /** Deepest JSON nesting accepted in a request (bodies, json/jsonb argument and filter values). */
+  maxJsonDepth: number;
+  /** Every statement sent to the pool, with its parameter values (tests, debugging). */
+  debugStatements?: (connection: number, text: string, params: unknown[]) => void;
 }
 
 export const defaultSettings: Omit<GatewaySettings, 'databaseUrl'> = {
@@ -86,6 +98,9 @@ export const defaultSettings: Omit<GatewaySettings, 'databaseUrl'> = {
   maxRows: null,
   logLevel: 'info',
   shutdownTimeoutMs: 10_000,
+  preparedStatements: true,
+  maxPreparedStatements: 500,
+  maxJsonDepth: 64,
 };
 
 /** Settings from the validated environment; `resolved` carries what the CLI worked out (embedded DB URL, dev secret). */
@@ -122,5 +137,7 @@ export function gatewaySettingsFromConfig(config: Config, resolved: { databaseUr
     hoistedTxSettings: config.LOTLINE_HOISTED_TX_SETTINGS,
     logLevel: config.LOTLINE_LOG_LEVEL,
     openapiServerUrl: config.LOTLINE_OPENAPI_SERVER_URL,
+    preparedStatements: config.LOTLINE_DB_PREPARED_STATEMENTS,
+    maxJsonDepth: config.LOTLINE_MAX_JSON_DEPTH,
   };
 }

@@ -1,9 +1,6 @@
-// SQL text helpers. Identifiers come only from the catalog and are always quoted; values from the
-// request become escaped string literals (the same escaping libpq's PQescapeLiteral performs: the
-// E'' form with backslashes and quotes doubled, which means the same thing whatever
-// standard_conforming_strings is). test/gateway/sqltext.test.ts checks the round trip through the
-// server for arbitrary strings.
-import { ApiError } from './errors.ts';
+// SQL text helpers. The gateway builds SQL only from identifiers read from the catalog (always quoted),
+// a fixed vocabulary of keywords, operators and type names, and `$n` placeholders: every value that
+// comes from a request travels as a bound parameter (declared `text`, cast to the catalog type in SQL).
 
 /** Quote an identifier (always, so case and odd characters survive). */
 export function ident(name: string): string {
@@ -15,19 +12,20 @@ export function qualified(schema: string, name: string): string {
   return ident(schema) + '.' + ident(name);
 }
 
-const NEEDS_ESCAPE = /['\\\u0000]/;
-
-/** A string literal Postgres reads back as exactly `value`. */
-export function literal(value: string): string {
-  if (!NEEDS_ESCAPE.test(value)) return "'" + value + "'";
-  if (value.includes('\u0000')) {
-    // Postgres text cannot hold NUL; answer as the server would for such input.
-    throw new ApiError(400, '22021', 'invalid byte sequence for encoding "UTF8": 0x00');
+/** Parameter values of one statement; `add` returns the placeholder to write into the text. */
+export class Params {
+  readonly values: (string | null)[] = [];
+  add(value: string | null): string {
+    this.values.push(value);
+    return '$' + this.values.length;
   }
-  return "E'" + value.replace(/\\/g, '\\\\').replace(/'/g, "''") + "'";
 }
 
-/** A literal or NULL. */
-export function literalOrNull(value: string | null | undefined): string {
-  return value == null ? 'NULL' : literal(value);
+/**
+ * A Postgres array literal (`{"a","b\"c"}`) holding exactly these strings: the VALUE of one parameter
+ * (cast to `<type>[]` in SQL), never SQL text. Every element is quoted, so `NULL`, braces, commas and
+ * spaces stay plain text.
+ */
+export function arrayLiteral(items: readonly string[]): string {
+  return '{' + items.map((x) => '"' + x.replace(/(["\\])/g, '\\$1') + '"').join(',') + '}';
 }
