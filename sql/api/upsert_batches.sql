@@ -11,7 +11,6 @@ declare
   v_new       boolean[];  -- ... and whether it inserted them
   v_dds_ids   uuid[];
   v_dds_batch uuid[];
-  v_result    api.sync_result;
 begin
   perform app.require_role(_brand_id, 'editor', 'integration:batches:write');
   perform app.sync_check_payload(_batches, '_batches');       -- 400 before anything is read or written
@@ -139,31 +138,7 @@ begin
   end if;
 
   -- 4. The seed's response, records in input order.
-  select count(*) filter (where r.status = 'ERROR') = 0,
-           (count(*) filter (where r.status = 'CREATED'))::integer,
-           (count(*) filter (where r.status = 'UPDATED'))::integer,
-           coalesce(jsonb_agg(jsonb_build_object('externalId', r.ext, 'error', r.error) order by r.ord)
-                      filter (where r.status = 'ERROR'), '[]'),
-           coalesce(jsonb_agg(jsonb_build_object('externalId', r.ext, 'internalId', r.internal_id, 'status', r.status) order by r.ord), '[]'),
-           coalesce(jsonb_agg(jsonb_build_object('ddsId', r.dds_id, 'batchId', r.internal_id, 'externalId', r.ext, 'status', 'draft') order by r.ord)
-                      filter (where r.dds_id is not null), '[]')
-    into v_result
-    from (
-      select x.ord, x.ext,
-             case when x.error is not null then 'ERROR'
-                  when not x.change then 'UNCHANGED'
-                  when w.id is null then 'ERROR'
-                  when w.created then 'CREATED'
-                  else 'UPDATED' end as status,
-             coalesce(x.error, case when x.change and w.id is null
-               then format('Batch with externalId "%s" was changed by another request during this push; push it again', x.ext) end) as error,
-             coalesce(w.id, x.id) as internal_id,
-             d.dds_id
-        from jsonb_to_recordset(v_in) as x(ord integer, ext text, id uuid, error text, change boolean)
-        left join unnest(v_exts, v_ids, v_new) as w(ext, id, created) on w.ext = x.ext and x.error is null
-        left join unnest(v_dds_batch, v_dds_ids) as d(batch_id, dds_id) on d.batch_id = w.id
-    ) r;
-  return v_result;
+  return app.sync_result_of('Batch', v_in, v_exts, v_ids, v_new, v_dds_batch, v_dds_ids);
 end
 $$;
 comment on function api.upsert_batches(uuid, jsonb, boolean) is

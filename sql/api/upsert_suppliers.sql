@@ -8,7 +8,6 @@ declare
   v_ids     uuid[];
   v_exts    text[];
   v_new     boolean[];
-  v_result  api.sync_result;
 begin
   perform app.require_role(_brand_id, 'editor', 'integration:suppliers:write');
   perform app.sync_check_payload(_suppliers, '_suppliers');   -- 400 before anything is read or written
@@ -98,28 +97,7 @@ begin
   select array_agg(up.id), array_agg(up.external_id), array_agg(up.created) into v_ids, v_exts, v_new from up;
 
   -- 3. The seed's response, records in input order.
-  select count(*) filter (where r.status = 'ERROR') = 0,
-         (count(*) filter (where r.status = 'CREATED'))::integer,
-         (count(*) filter (where r.status = 'UPDATED'))::integer,
-         coalesce(jsonb_agg(jsonb_build_object('externalId', r.ext, 'error', r.error) order by r.ord)
-                    filter (where r.status = 'ERROR'), '[]'),
-         coalesce(jsonb_agg(jsonb_build_object('externalId', r.ext, 'internalId', r.internal_id, 'status', r.status) order by r.ord), '[]'),
-         '[]'::jsonb
-    into v_result
-    from (
-      select x.ord, x.ext,
-             case when x.error is not null then 'ERROR'
-                  when not x.change then 'UNCHANGED'
-                  when w.id is null then 'ERROR'
-                  when w.created then 'CREATED'
-                  else 'UPDATED' end as status,
-             coalesce(x.error, case when x.change and w.id is null
-               then format('Supplier with externalId "%s" was changed by another request during this push; push it again', x.ext) end) as error,
-             coalesce(w.id, x.id) as internal_id
-        from jsonb_to_recordset(v_in) as x(ord integer, ext text, id uuid, error text, change boolean)
-        left join unnest(v_exts, v_ids, v_new) as w(ext, id, created) on w.ext = x.ext and x.error is null
-    ) r;
-  return v_result;
+  return app.sync_result_of('Supplier', v_in, v_exts, v_ids, v_new);
 end
 $$;
 comment on function api.upsert_suppliers(uuid, jsonb) is
