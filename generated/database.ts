@@ -62,8 +62,8 @@ export type Database = {
       }
       /**
        * Archive an empty location: it keeps its history but takes no new stock or transfers, and its
-       * name can be reused. Refused (409) while it holds stock or has pending transfers. Admin role,
-       * scope inventory:write. Errors: 401, 403, 404, 409.
+       * name can be reused. Refused (409) while it holds stock or has pending transfers, or when
+       * already archived. Admin role, scope inventory:write. Errors: 401, 403, 404, 409.
        */
       archive_location: {
         Args: {
