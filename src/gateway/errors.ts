@@ -44,6 +44,8 @@ export function statusForSqlState(code: string, message: string, authenticated: 
   if (c2 === '2D' || c2 === '38' || c2 === '39' || c2 === '3B' || c2 === '40') return 500;
   if (code === '53400') return 500;
   if (c2 === '53') return 503;
+  // an argument or filter value with more array dimensions than Postgres allows is the client's input (an extension)
+  if (code === '54000' && message.startsWith('number of array dimensions')) return 400;
   if (c2 === '54' || c2 === '55') return 500;
   if (code === '57P01') return 503;
   if (c2 === '57' || c2 === '58' || c2 === 'F0' || c2 === 'HV' || c2 === 'XX') return 500;

@@ -51,8 +51,12 @@ export interface Stmt {
 export interface TxPlan {
   /** `BEGIN …` (isolation level, access mode) */
   begin: string;
-  /** request settings, pre-request, the call: the LAST step's first row is the result */
-  steps: Stmt[];
+  /** the request settings */
+  settings: Stmt;
+  /** the pre-request call */
+  pre?: Stmt;
+  /** the call: its first row is the result */
+  main: Stmt;
   /**
    * `commit` / `rollback`: decided in advance, sent in the same pipeline as the steps.
    * A function: decided from the result row, sent afterwards (one more round trip).
@@ -73,6 +77,8 @@ export interface PoolOptions {
   maxPrepared: number;
   /** postgres.js debug hook: every statement text with its parameter values, as sent */
   debug?: (connection: number, text: string, params: unknown[]) => void;
+  /** operational warnings (a transaction pooler detected, …) */
+  warn?: (msg: string, detail?: Record<string, unknown>) => void;
 }
 
 const TRANSPORT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'EPIPE']);
@@ -101,49 +107,97 @@ const CONSTRAINTS_NOW: Stmt = { text: 'SET CONSTRAINTS ALL IMMEDIATE' };
 
 type Reserved = Awaited<ReturnType<Sql['reserve']>>;
 type Settled = PromiseSettledResult<unknown>;
+type Query = ReturnType<Reserved['unsafe']>;
+
+/** One pooled connection: a postgres.js instance of its own (max 1) and the statement texts prepared on it. */
+interface Conn {
+  sql: Sql;
+  /** texts prepared on the current server connection (postgres.js forgets them when it reconnects) */
+  prepared: Set<string>;
+}
+
+/** The statements prepared on a connection are gone (a transaction pooler, or DEALLOCATE by a function). */
+class StaleStatements extends Error {
+  constructor(readonly pgError: unknown) {
+    super('prepared statement missing');
+  }
+}
 
 /**
- * The pool. A request reserves a connection and sends its whole transaction — BEGIN, the request
- * settings, the pre-request call, the call, COMMIT — without waiting in between: postgres.js pipelines
- * the statements, so with warm prepared statements the transaction is ONE network round trip.
- * A statement postgres.js must describe first (parameters and no prepared statement: always with
- * `prepare` off, or the first time a text is used on a connection) holds back what follows it until it
- * has run, so statements after such a one are sent as the next group.
+ * postgres.js re-sends a prepared statement the server no longer knows ("prepared statement … does not
+ * exist") — out of order, after the rest of the pipeline, i.e. after our COMMIT, outside the
+ * transaction and its role; with two of them in flight its protocol state breaks and the connection
+ * hangs. A pipelined transaction must fail instead: `prepared` reads as postgres.js set it only while
+ * it builds and writes the statement (the same synchronous turn), and false when the answer arrives.
+ */
+function noResend(q: Query): Query {
+  let value: unknown = false;
+  Object.defineProperty(q, 'prepared', {
+    configurable: true,
+    get: () => value,
+    set: (v: unknown) => {
+      value = v;
+      queueMicrotask(() => {
+        value = false;
+      });
+    },
+  });
+  return q;
+}
+
+/**
+ * The pool: `size` connections, each a postgres.js instance of its own, so the gateway knows which
+ * statements are prepared on the connection it uses. A request takes a connection, reserves it and
+ * sends its whole transaction — BEGIN, request settings, pre-request, call, COMMIT — without waiting in
+ * between: postgres.js pipelines them, so with warm prepared statements the transaction is ONE network
+ * round trip. A statement postgres.js must describe first (parameters and no prepared statement on this
+ * connection: always with `prepare` off) is sent last in its group: the next group follows when it has
+ * run. (postgres.js would hold queued statements back anyway, and send them one per round trip.)
+ *
+ * A connection that failed (transport error, FATAL, refused, statements gone) is not reused: its
+ * instance is ended and a fresh one takes its place. (postgres.js 3.4.9 can lose a reserve() request
+ * queued on a connection that reconnects; a fresh instance never has one queued.)
  */
 export class GatewayPool {
-  readonly sql: Sql;
   readonly sem: Semaphore;
-  private readonly prepared = new Set<string>();
+  private readonly idle: Conn[] = [];
+  private readonly live = new Set<Conn>();
+  private ending = false;
+  /** prepared statements in use (turned off when they go missing: a transaction pooler) */
+  private prepare: boolean;
   constructor(private readonly o: PoolOptions) {
-    this.sql = postgres(o.url, {
-      max: o.size,
-      prepare: o.prepare,
-      // fetch_types stays on: postgres.js 3.4.9 never hands a fresh connection to reserve() when it is off
-      onnotice: () => {},
-      idle_timeout: 60,
-      max_lifetime: 60 * 30,
-      connect_timeout: Math.max(1, Math.ceil(Math.min(o.timeoutMs || 10_000, 10_000) / 1000)),
-      connection: { application_name: 'lotline-gateway' },
-      ...(o.debug ? { debug: (c: number, text: string, params: unknown[]) => o.debug!(c, text, params) } : {}),
-    });
     this.sem = new Semaphore(o.size);
+    this.prepare = o.prepare;
   }
 
   get size(): number {
     return this.o.size;
   }
 
-  /** Forget which texts may be prepared (after a schema reload the texts change). */
-  resetPrepared(): void {
-    this.prepared.clear();
+  private make(): Conn {
+    const c: Conn = { sql: undefined as unknown as Sql, prepared: new Set() };
+    c.sql = postgres(this.o.url, {
+      max: 1,
+      prepare: this.prepare,
+      // fetch_types stays on: postgres.js 3.4.9 never hands a fresh connection to reserve() when it is off
+      onnotice: () => {},
+      onclose: () => c.prepared.clear(),
+      idle_timeout: 60,
+      max_lifetime: 60 * (30 + Math.random() * 30), // spread: connections made together do not all reconnect together
+      connect_timeout: Math.max(1, Math.ceil(Math.min(this.o.timeoutMs || 10_000, 10_000) / 1000)),
+      // postgres.js' default back-off grows to 20 s; a request never waits on it here (failed instances are
+      // replaced), but keep the instance's own retries short too
+      backoff: (retries: number) => Math.min(0.5, 0.02 * 2 ** Math.min(retries, 10)),
+      connection: { application_name: 'lotline-gateway' },
+      ...(this.o.debug ? { debug: (id: number, text: string, params: unknown[]) => this.o.debug!(id, text, params) } : {}),
+    });
+    this.live.add(c);
+    return c;
   }
 
-  private usePrepared(text: string): boolean {
-    if (!this.o.prepare) return false;
-    if (this.prepared.has(text)) return true;
-    if (this.prepared.size >= this.o.maxPrepared) return false;
-    this.prepared.add(text);
-    return true;
+  private discard(c: Conn): void {
+    this.live.delete(c);
+    void c.sql.end({ timeout: 0 }).catch(() => {});
   }
 
   private async slot(): Promise<void> {
@@ -151,28 +205,73 @@ export class GatewayPool {
     if (wait) await wait;
   }
 
-  /** Run a request's transaction (see TxPlan); returns the result row. */
+  /**
+   * Run a request's transaction (see TxPlan); returns the result row. When the connection's prepared
+   * statements turn out to be gone, nothing ran (the transaction was aborted at that statement): it is
+   * run once more on a fresh connection.
+   */
   async run(plan: TxPlan): Promise<Row> {
     await this.slot();
-    let conn: Reserved | undefined;
-    let healthy = true;
     try {
-      conn = await this.sql.reserve();
+      try {
+        return await this.attempt(plan);
+      } catch (e) {
+        if (!(e instanceof StaleStatements)) throw e;
+        // nothing ran: the transaction stopped at the missing statement. Almost always a transaction
+        // pooler (PgBouncer < 1.21) in front of the database: prepared statements cannot work there.
+        if (this.prepare) {
+          this.prepare = false;
+          this.o.warn?.('prepared statements missing on a pooled connection (a transaction pooler in front of the database, or DEALLOCATE in a function): ' +
+            'prepared statements turned off; behind a transaction pooler set LOTLINE_DB_PREPARED_STATEMENTS=false', { error: (e.pgError as Error).message });
+        }
+        try {
+          return await this.attempt(plan, true);
+        } catch (e2) {
+          if (!(e2 instanceof StaleStatements)) throw e2;
+          const pg = e2.pgError as { message?: string };
+          throw pgrst.client(`${pg.message ?? 'prepared statement missing'} (behind a transaction pooler set LOTLINE_DB_PREPARED_STATEMENTS=false)`);
+        }
+      }
+    } finally {
+      this.sem.release();
+    }
+  }
+
+  private async attempt(plan: TxPlan, fresh = false): Promise<Row> {
+    // most recently used first: busy connections stay warm, spare ones reach their idle timeout
+    const c = (!fresh && this.idle.pop()) || this.make();
+    let conn: Reserved | undefined;
+    let healthy = false;
+    try {
+      try {
+        conn = await c.sql.reserve();
+      } catch (e) {
+        // opening the connection failed (refused, timed out, or the server said no: 57P03 shutting down,
+        // 53300 too many connections, 28P01 …): a connection error, whatever Postgres called it
+        throw pgrst.connection(isPgError(e) ? `${e.code}: ${e.message}` : (e as Error).message ?? String(e));
+      }
+      healthy = true;
       const decideLater = typeof plan.end === 'function';
       const ends = plan.end === 'commit' ? [COMMIT] : plan.end === 'rollback' ? [CONSTRAINTS_NOW, ROLLBACK] : [];
-      const all: Stmt[] = [{ text: plan.begin }, ...plan.steps, ...ends];
-      const nSteps = 1 + plan.steps.length;
-      const res = await this.send(conn, all);
+      const steps = [plan.settings, ...(plan.pre ? [plan.pre] : []), plan.main];
+      const all: Stmt[] = [{ text: plan.begin }, ...steps, ...ends];
+      const nSteps = 1 + steps.length;
+      const { settled: res, queries } = await this.send(c, conn, all);
       const lost = res.find((x) => x.status === 'rejected' && connectionLost(x.reason));
       if (lost) {
         healthy = false;
         throw (lost as PromiseRejectedResult).reason;
       }
-      const stepError = res.slice(0, nSteps).find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
-      if (stepError) {
+      const stepIndex = res.slice(0, nSteps).findIndex((x) => x.status === 'rejected');
+      if (stepIndex >= 0) {
+        const reason = (res[stepIndex] as PromiseRejectedResult).reason;
         // an aborted transaction is ended by a pipelined COMMIT/ROLLBACK; otherwise it is still open
-        if (res.length < all.length || decideLater) await this.rollback(conn);
-        throw stepError.reason;
+        if (res.length < all.length || decideLater) healthy = await this.rollback(c, conn);
+        if (isStale(reason, queries[stepIndex])) {
+          healthy = false;
+          throw new StaleStatements(reason);
+        }
+        throw reason;
       }
       const row = lastRow((res[nSteps - 1] as PromiseFulfilledResult<unknown>).value);
       if (typeof plan.end === 'function') {
@@ -181,10 +280,10 @@ export class GatewayPool {
           plan.check?.(row);
           end = plan.end(row);
         } catch (e) {
-          await this.rollback(conn);
+          healthy = await this.rollback(c, conn);
           throw e;
         }
-        const fin = await this.send(conn, end === 'commit' ? [COMMIT] : [CONSTRAINTS_NOW, ROLLBACK]);
+        const { settled: fin } = await this.send(c, conn, end === 'commit' ? [COMMIT] : [CONSTRAINTS_NOW, ROLLBACK]);
         const bad = fin.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
         if (bad) {
           if (connectionLost(bad.reason)) healthy = false;
@@ -203,57 +302,79 @@ export class GatewayPool {
       }
       return row;
     } catch (e) {
-      throw isPgError(e) || e instanceof ApiError ? e : transportError(e);
+      throw isPgError(e) || e instanceof ApiError || e instanceof StaleStatements ? e : transportError(e);
     } finally {
-      // a connection that broke is not handed back: postgres.js reconnects it when it is next needed
-      if (conn && healthy) conn.release();
-      this.sem.release();
+      if (healthy && conn && !this.ending) {
+        conn.release();
+        this.idle.push(c);
+      } else {
+        this.discard(c);
+      }
     }
   }
 
-  private async rollback(conn: Reserved): Promise<void> {
-    const [r] = await this.send(conn, [ROLLBACK]);
-    if (r && r.status === 'rejected') throw r.reason;
+  /** ROLLBACK an open transaction; false when the connection broke meanwhile. */
+  private async rollback(c: Conn, conn: Reserved): Promise<boolean> {
+    const { settled: [r] } = await this.send(c, conn, [ROLLBACK]);
+    return !(r && r.status === 'rejected');
   }
 
-  private describesFirst(s: Stmt): boolean {
-    return !!s.params && s.params.length > 0 && !(this.o.prepare && this.prepared.has(s.text));
+  private describesFirst(c: Conn, s: Stmt): boolean {
+    return !!s.params && s.params.length > 0 && !(this.prepare && c.prepared.has(s.text));
   }
 
   /** Send the statements, pipelined; a new group starts after a statement that is described first. Stops after a failed group. */
-  private async send(conn: Reserved, stmts: Stmt[]): Promise<Settled[]> {
-    const out: Settled[] = [];
+  private async send(c: Conn, conn: Reserved, stmts: Stmt[]): Promise<{ settled: Settled[]; queries: Query[] }> {
+    const settled: Settled[] = [];
+    const queries: Query[] = [];
     let i = 0;
     while (i < stmts.length) {
-      const group: Promise<unknown>[] = [];
+      const group: Query[] = [];
       while (i < stmts.length) {
         const s = stmts[i++]!;
-        group.push(this.issue(conn, s));
-        if (this.describesFirst(s)) break;
+        const first = this.describesFirst(c, s);
+        group.push(this.issue(c, conn, s));
+        if (first) break;
       }
-      const settled = await settle(group);
-      out.push(...settled);
-      if (settled.some((x) => x.status === 'rejected')) break;
+      const done = await settle(group);
+      settled.push(...done);
+      queries.push(...group);
+      if (done.some((x) => x.status === 'rejected')) break;
     }
-    return out;
+    return { settled, queries };
   }
 
-  private issue(conn: Reserved, s: Stmt): Promise<unknown> {
+  private issue(c: Conn, conn: Reserved, s: Stmt): Query {
     if (!s.params || s.params.length === 0) return conn.unsafe(s.text).execute();
+    let prepare = false;
+    if (this.prepare && (c.prepared.has(s.text) || c.prepared.size < this.o.maxPrepared)) {
+      prepare = true;
+      c.prepared.add(s.text);
+    }
     const params = s.params.map((v) => conn.typed(v, 25)); // text: the SQL casts to the catalog type
-    return conn.unsafe(s.text, params as never[], { prepare: this.usePrepared(s.text) }).execute();
+    return noResend(conn.unsafe(s.text, params as never[], { prepare })).execute();
   }
 
   async end(timeoutSeconds = 5): Promise<void> {
-    await this.sql.end({ timeout: timeoutSeconds });
+    this.ending = true;
+    await Promise.all([...this.live].map((c) => c.sql.end({ timeout: timeoutSeconds })));
+    this.live.clear();
+    this.idle.length = 0;
   }
+}
+
+/** "prepared statement "<its name>" does not exist" for one of our own statements. */
+function isStale(e: unknown, q: Query | undefined): boolean {
+  if (!isPgError(e) || e.code !== '26000' || !q) return false;
+  const name = (q as unknown as { statement?: { name?: string } }).statement?.name;
+  return !!name && e.message.includes(`"${name}"`);
 }
 
 /**
  * Like Promise.allSettled, but when the connection is lost the statements that were never sent would
  * never settle (postgres.js keeps them in the reserved connection's queue): answer at once.
  */
-function settle(qs: Promise<unknown>[]): Promise<Settled[]> {
+function settle(qs: readonly Promise<unknown>[]): Promise<Settled[]> {
   return new Promise((resolve) => {
     const results: (Settled | undefined)[] = new Array(qs.length);
     let left = qs.length;

@@ -271,7 +271,7 @@ export function parseLogic(op: 'and' | 'or', negated: boolean, input: string): L
   const p = { i: 0 };
   try {
     if (s[0] !== '(') throw new Fail(0, `unexpected "${s[0] ?? ''}" expecting "("`);
-    const children = logicItems(s, p);
+    const children = logicItems(s, p, 1);
     if (p.i !== s.length) throw new Fail(p.i, `unexpected "${s[p.i]}" expecting end of input`);
     return { kind: 'logic', negated, op, children };
   } catch (e) {
@@ -279,12 +279,16 @@ export function parseLogic(op: 'and' | 'or', negated: boolean, input: string): L
   }
 }
 
-function logicItems(s: string, p: { i: number }): Condition[] {
+/** How deeply `and(…)`/`or(…)` may nest (an extension: PostgREST has no limit, and a deep tree exhausts a stack). */
+export const MAX_LOGIC_DEPTH = 100;
+
+function logicItems(s: string, p: { i: number }, level: number): Condition[] {
   // s[p.i] === '('
+  if (level > MAX_LOGIC_DEPTH) throw new Fail(p.i, `logic trees nest at most ${MAX_LOGIC_DEPTH} levels`);
   p.i++;
   const out: Condition[] = [];
   for (;;) {
-    out.push(logicItem(s, p));
+    out.push(logicItem(s, p, level));
     if (s[p.i] === ',') {
       p.i++;
       continue;
@@ -297,11 +301,11 @@ function logicItems(s: string, p: { i: number }): Condition[] {
   }
 }
 
-function logicItem(s: string, p: { i: number }): Condition {
-  const m = /^(not\.)?(and|or)\(/.exec(s.slice(p.i));
+function logicItem(s: string, p: { i: number }, level: number): Condition {
+  const m = /^(not\.)?(and|or)\(/.exec(s.slice(p.i, p.i + 8));
   if (m) {
     p.i += m[0].length - 1;
-    const children = logicItems(s, p);
+    const children = logicItems(s, p, level + 1);
     return { kind: 'logic', negated: !!m[1], op: m[2] as 'and' | 'or', children };
   }
   const f = field(s, p);

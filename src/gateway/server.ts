@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.ts';
 import { ApiError, fromPgError, isPgError, pgrst } from './errors.ts';
 import { JwtVerifier, parseClaimPath, roleFromClaims, type Claims, type PathStep } from './jwt.ts';
-import { GatewayPool, transportError, type Row, type Stmt } from './pool.ts';
+import { GatewayPool, transportError, type Row } from './pool.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { loadSchemaCache, routineKey, type Routine, type SchemaCache } from './cache.ts';
 import { resolveRoutine, type BodyKind } from './resolve.ts';
@@ -76,6 +76,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     prepare: s.preparedStatements,
     maxPrepared: s.maxPreparedStatements,
     debug: s.debugStatements,
+    warn: (msg, detail) => log?.({ time: new Date().toISOString(), level: 'warn', msg, ...detail }),
   });
   const meta: Sql = postgres(s.listenUrl ?? s.databaseUrl, {
     max: 1, prepare: false, onnotice: () => {}, idle_timeout: 0, connect_timeout: 10,
@@ -103,7 +104,6 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
         reloadAgain = false;
         try {
           cache = await loadSchemaCache(meta, s.schemas);
-          pool.resetPrepared();
           metrics.reloads.inc({ outcome: 'ok' });
         } catch (e) {
           // best effort: the old cache keeps serving
@@ -505,11 +505,6 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       ? r.fn.settings.default_transaction_isolation
       : c.roleSettings.get(id.role)?.find(([k]) => k === 'default_transaction_isolation')?.[1];
     const begin = `BEGIN${isolation ? ` ISOLATION LEVEL ${isolationSql(isolation)}` : ''}${readOnly ? ' READ ONLY' : ''}`;
-    const steps: Stmt[] = [
-      { text: SETTINGS_SQL, params: [JSON.stringify(requestSettings(req, id, c, r, schema, prefs))] },
-      ...(preRequest ? [{ text: `SELECT ${preRequest}()` }] : []),
-      { text: main.text, params: main.params },
-    ];
 
     const check = (row: Row): void => {
       const pageTotal = Number(row.page_total ?? 0);
@@ -521,7 +516,9 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     try {
       row = await pool.run({
         begin,
-        steps,
+        settings: { text: SETTINGS_SQL, params: [JSON.stringify(requestSettings(req, id, c, r, schema, prefs))] },
+        pre: preRequest ? { text: `SELECT ${preRequest}()` } : undefined,
+        main: { text: main.text, params: main.params },
         // known in advance: sent with the rest (one round trip); a check that may undo a write: decided after the result
         end: rollback ? 'rollback' : postCheck && !readOnly ? () => 'commit' : 'commit',
         check: postCheck ? check : undefined,
@@ -759,7 +756,7 @@ function bufferedStdout(): { write(line: string): void; flush(): void } {
   };
 }
 
-/** Integers stay plain digits in SQL text (no exponent form). */
+/** Limits, offsets and ranges stay safe integers (sent as plain digits: bigint parameters never see an exponent). */
 function clampInt(n: number): number {
   return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
 }
