@@ -29,7 +29,7 @@ describe.skipIf(!bin)('through PgBouncer (transaction pooling, pool_size 1)', ()
     const pw = inject('pg').authenticatorPassword;
     pb = await startPgBouncer({ upstream: inject('pg').superuserUrl, users: { authenticator: pw }, poolSize: 1 });
     // the pool goes through the bouncer; LISTEN (schema reloads) and catalog reads go direct, as PostgREST's docs require
-    gw = await startGateway(db, { databaseUrl: pb.url(db.name, 'authenticator', pw), listenUrl: db.authenticatorUrl, schemas: ['api', 'sec'], poolSize: 8 });
+    gw = await startGateway(db, { databaseUrl: pb.url(db.name, 'authenticator', pw), listenUrl: db.authenticatorUrl, schemas: ['api', 'sec'], poolSize: 8, preparedStatements: false });
   });
   afterAll(async () => {
     await gw?.close();

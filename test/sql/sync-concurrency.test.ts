@@ -139,8 +139,8 @@ describe('upsert_batches under concurrency', () => {
       expect([r.created, r.errors.length]).toEqual([250, 250]);
       // pg_stat_get_backend_subxact (PG 16+): subtransaction ids this transaction has taken. A savepoint or
       // exception block around each written record would show up here (one per record, overflowing past 64).
-      const [{ v }] = await c<{ v: number }[]>`select current_setting('server_version_num')::int as v`;
-      if (v >= 160000) {
+      const [ver] = await c<{ v: number }[]>`select current_setting('server_version_num')::int as v`;
+      if (ver!.v >= 160000) {
         const [s] = await c<{ n: number; overflowed: boolean }[]>`
           select st.subxact_count::int as n, st.subxact_overflowed as overflowed
             from pg_stat_get_backend_idset() i, pg_stat_get_backend_subxact(i) st
