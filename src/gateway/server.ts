@@ -16,7 +16,7 @@ import {
   type Condition, type Media, type Preferences,
 } from './query.ts';
 import { ident, Params, qualified } from './sqltext.ts';
-import { defaultSettings, gatewaySettingsFromConfig as fromConfig, type GatewaySettings } from './settings.ts';
+import { defaultSettings, gatewaySettingsFromConfig as fromConfig, type GatewaySettings, type LogLevel } from './settings.ts';
 import { openapi2, openapi31, registerDocs } from './openapi.ts';
 
 export type { GatewaySettings } from './settings.ts';
@@ -84,7 +84,12 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
   });
   const metrics = new GatewayMetrics(pool.sem, { defaultMetrics: s.defaultMetrics });
   const stdoutLog = bufferedStdout();
-  const log = s.logLevel === 'silent' ? null : (s.logger ?? ((line: Record<string, unknown>) => stdoutLog.write(JSON.stringify(line) + '\n')));
+  const sink = s.logger ?? ((line: Record<string, unknown>) => stdoutLog.write(JSON.stringify(line) + '\n'));
+  const threshold = LOG_LEVELS[s.logLevel];
+  // one JSON line per event, dropped below the configured level (request lines are 'info')
+  const log = s.logLevel === 'silent' ? null : (line: Record<string, unknown>) => {
+    if ((LOG_LEVELS[line.level as LogLevel] ?? LOG_LEVELS.info) >= threshold) sink(line);
+  };
   const preRequest = s.preRequest ? preRequestSql(s.preRequest) : null;
 
   let cache: SchemaCache | null = null;
@@ -768,6 +773,8 @@ function isolationSql(v: string): string {
   if (x === 'read uncommitted') return 'READ UNCOMMITTED';
   return 'READ COMMITTED';
 }
+
+const LOG_LEVELS: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
 
 function preRequestSql(name: string): string {
   const i = name.indexOf('.');

@@ -234,3 +234,20 @@ describe('graceful shutdown', () => {
     await expect(fetch(`${gw.url}/health`)).rejects.toThrow();
   });
 });
+
+describe('log level', () => {
+  test('request lines are info: a gateway at level warn writes none, at info one per request', async () => {
+    const quiet: Record<string, unknown>[] = [];
+    const chatty: Record<string, unknown>[] = [];
+    const gwWarn = await startGateway(env.db, { schemas: ['demo'], logLevel: 'warn', logger: (l) => quiet.push(l) });
+    const gwInfo = await startGateway(env.db, { schemas: ['demo'], logLevel: 'info', logger: (l) => chatty.push(l) });
+    try {
+      for (const gw of [gwWarn, gwInfo]) expect((await req(`${gw.url}/rpc/no_args`)).status).toBe(200);
+      expect(quiet.filter((l) => l.level === 'info')).toEqual([]);
+      expect(chatty.filter((l) => l.level === 'info' && l.path === '/rpc/no_args')).toHaveLength(1);
+    } finally {
+      await gwWarn.close();
+      await gwInfo.close();
+    }
+  });
+});
