@@ -14,12 +14,7 @@
 // While each phase runs, pg_stat_activity is sampled to show what the backends waited on. The run ends
 // with the ledger = stock check over every brand.
 import postgres, { type Sql } from 'postgres';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { startEmbedded } from '../src/db/embedded.ts';
-import { migrateDatabase } from '../src/db/migrate.ts';
+import { runAsMain, withThrowawayDatabase } from './lib/standalone.ts';
 
 export interface InventoryBenchOptions {
   /** superuser connection to a migrated database; without it run() starts its own embedded cluster */
@@ -307,7 +302,7 @@ async function ledgerEqualsStock(sql: Sql): Promise<boolean> {
 }
 
 export async function run(opts: InventoryBenchOptions = {}): Promise<InventoryBenchResult> {
-  if (!opts.adminUrl) return withEmbedded((adminUrl) => run({ ...opts, adminUrl }));
+  if (!opts.adminUrl) return withThrowawayDatabase('bench_inventory', ({ adminUrl }) => run({ ...opts, adminUrl }));
   const log = opts.log ?? ((l: string) => console.log(l));
   const quick = opts.quick ?? false;
   const clients = opts.clients ?? 32;
@@ -335,37 +330,8 @@ export async function run(opts: InventoryBenchOptions = {}): Promise<InventoryBe
   }
 }
 
-/** Start a throw-away embedded cluster (fsync off), migrate a database, run `f`, clean up. */
-async function withEmbedded<T>(f: (adminUrl: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'lotline-bench-inventory-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const cluster = await startEmbedded({ dir, port, password: 'bench', persistent: false, fast: true });
-  try {
-    const root = postgres(cluster.superuserUrl('postgres'), { max: 1, onnotice: () => {} });
-    try {
-      await root.unsafe('create database bench_inventory');
-    } finally {
-      await root.end();
-    }
-    const adminUrl = cluster.superuserUrl('bench_inventory');
-    await migrateDatabase({ adminUrl });
-    return await f(adminUrl);
-  } finally {
-    await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const quick = process.argv.includes('--quick');
-  const clientsArg = process.argv.find((a) => a.startsWith('--clients='));
-  run({ quick, clients: clientsArg ? Number(clientsArg.split('=')[1]) : undefined })
-    .then((r) => {
-      console.log(JSON.stringify(r, null, 2));
-      process.exit(0);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    });
-}
+runAsMain(import.meta.url, (argv) => {
+  const clientsArg = argv.find((a) => a.startsWith('--clients='));
+  return run({ quick: argv.includes('--quick'), clients: clientsArg ? Number(clientsArg.split('=')[1]) : undefined });
+});

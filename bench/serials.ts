@@ -12,13 +12,7 @@
 //    resolve_digital_link (/01/…/10/…/21/…) the same way, sequentially. When the gateway cannot be
 //    started, the same calls are timed through SQL as anon and the result says door = "sql".
 import postgres, { type Sql } from 'postgres';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { startEmbedded } from '../src/db/embedded.ts';
-import { migrateDatabase } from '../src/db/migrate.ts';
+import { runAsMain, withThrowawayDatabase } from './lib/standalone.ts';
 
 export interface SerialsBenchOptions {
   /** superuser connection to a migrated database; without it run() starts its own embedded cluster */
@@ -90,7 +84,7 @@ function pick<T>(a: T[]): T {
 }
 
 export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchResult> {
-  if (!opts.adminUrl) return withEmbedded((adminUrl, databaseUrl, jwtSecret) => run({ ...opts, adminUrl, databaseUrl, jwtSecret }));
+  if (!opts.adminUrl) return withThrowawayDatabase('bench_serials', (db) => run({ ...opts, ...db }));
   const log = opts.log ?? ((l: string) => console.log(l));
   const quick = opts.quick ?? false;
   const total = opts.serials ?? (quick ? 100_000 : 1_000_000);
@@ -252,41 +246,8 @@ async function startGateway(opts: SerialsBenchOptions, log: (l: string) => void)
   return { url, close: () => gateway.close() };
 }
 
-/** Start a throw-away embedded cluster (fsync off), migrate a database, run `f`, clean up. */
-async function withEmbedded<T>(f: (adminUrl: string, databaseUrl: string, jwtSecret: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'lotline-bench-serials-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const cluster = await startEmbedded({ dir, port, password: 'bench', persistent: false, fast: true });
-  try {
-    const root = postgres(cluster.superuserUrl('postgres'), { max: 1, onnotice: () => {} });
-    try {
-      await root.unsafe('create database bench_serials');
-    } finally {
-      await root.end();
-    }
-    const adminUrl = cluster.superuserUrl('bench_serials');
-    const authenticatorPassword = randomBytes(12).toString('hex');
-    await migrateDatabase({ adminUrl, authenticatorPassword });
-    const u = new URL(adminUrl);
-    u.username = 'authenticator';
-    u.password = authenticatorPassword;
-    return await f(adminUrl, u.toString(), randomBytes(32).toString('base64url'));
-  } finally {
-    await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const quick = process.argv.includes('--quick');
-  const n = process.argv.find((a) => a.startsWith('--serials='));
-  run({ quick, serials: n ? Number(n.split('=')[1]) : undefined })
-    .then((r) => {
-      console.log(JSON.stringify(r, null, 2));
-      process.exit(0);
-    })
-    .catch((e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    });
-}
+runAsMain(import.meta.url, (argv) => {
+  const n = argv.find((a) => a.startsWith('--serials='));
+  return run({ quick: argv.includes('--quick'), serials: n ? Number(n.split('=')[1]) : undefined });
+});
