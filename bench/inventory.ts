@@ -14,7 +14,7 @@
 // While each phase runs, pg_stat_activity is sampled to show what the backends waited on. The run ends
 // with the ledger = stock check over every brand.
 import postgres, { type Sql } from 'postgres';
-import { runAsMain, withThrowawayDatabase } from './lib/standalone.ts';
+import { runAsMain, withThrowawayDatabase } from '../src/db/throwaway.ts';
 
 export interface InventoryBenchOptions {
   /** superuser connection to a migrated database; without it run() starts its own embedded cluster */

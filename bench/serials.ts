@@ -12,7 +12,7 @@
 //    resolve_digital_link (/01/…/10/…/21/…) the same way, sequentially. When the gateway cannot be
 //    started, the same calls are timed through SQL as anon and the result says door = "sql".
 import postgres, { type Sql } from 'postgres';
-import { runAsMain, withThrowawayDatabase } from './lib/standalone.ts';
+import { runAsMain, withThrowawayDatabase } from '../src/db/throwaway.ts';
 
 export interface SerialsBenchOptions {
   /** superuser connection to a migrated database; without it run() starts its own embedded cluster */

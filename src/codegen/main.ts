@@ -4,13 +4,11 @@
 // check compares against), leaving the development database alone.
 import { Command } from 'commander';
 import postgres from 'postgres';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
-import { migrateDatabase, ROOT } from '../db/migrate.ts';
-import { startEmbedded } from '../db/embedded.ts';
+import { ROOT } from '../db/migrate.ts';
+import { withThrowawayDatabase } from '../db/throwaway.ts';
 import { generate } from './index.ts';
 
 const program = new Command()
@@ -26,38 +24,32 @@ const opts = program.opts<{ out: string; databaseUrl?: string; schema?: string; 
 const config = loadConfig();
 const schemas = opts.schema ? opts.schema.split(',').map((s) => s.trim()).filter(Boolean) : config.LOTLINE_DB_SCHEMAS;
 
-let close = async (): Promise<void> => {};
+async function generateFrom(url: string): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const { files } = await generate({ sql, schemas, outDir: resolve(opts.out) });
+    for (const f of files) process.stdout.write(`wrote ${f}\n`);
+  } finally {
+    await sql.end();
+  }
+}
+
 // graphile-migrate's pool reports the throw-away cluster's shutdown; nothing to say after generating
 let quiet = false;
-let url = opts.databaseUrl;
-if (!url && opts.fresh) {
-  const dir = mkdtempSync(join(tmpdir(), 'lotline-gen-'));
-  const cluster = await startEmbedded({ dir, port: 20000 + Math.floor(Math.random() * 20000), password: 'gen', persistent: false, fast: true });
-  close = async () => {
-    await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
+const log = (l: string) => quiet || process.stderr.write(`${l}\n`);
+if (opts.databaseUrl) {
+  await generateFrom(opts.databaseUrl);
+} else if (opts.fresh) {
+  await withThrowawayDatabase('lotline_gen', async ({ adminUrl }) => {
+    await generateFrom(adminUrl);
+    quiet = true;
+  }, { log });
+} else {
+  const db = await openDatabase(config, { migrate: true, log });
   try {
-    const root = postgres(cluster.superuserUrl('postgres'), { max: 1, onnotice: () => {} });
-    await root.unsafe('create database lotline_gen');
-    await root.end();
-    url = cluster.superuserUrl('lotline_gen');
-    await migrateDatabase({ adminUrl: url, log: (l) => quiet || process.stderr.write(`${l}\n`) });
-  } catch (e) {
-    await close();
-    throw e;
+    await generateFrom(db.adminUrl ?? db.databaseUrl);
+  } finally {
+    quiet = true;
+    await db.close();
   }
-} else if (!url) {
-  const db = await openDatabase(config, { migrate: true, log: (l) => process.stderr.write(`${l}\n`) });
-  url = db.adminUrl ?? db.databaseUrl;
-  close = db.close;
-}
-const sql = postgres(url, { max: 1, onnotice: () => {} });
-try {
-  const { files } = await generate({ sql, schemas, outDir: resolve(opts.out) });
-  for (const f of files) process.stdout.write(`wrote ${f}\n`);
-} finally {
-  await sql.end();
-  quiet = true;
-  await close();
 }

@@ -1,13 +1,13 @@
-// For section scripts run on their own (`npx tsx bench/<section>.ts`): a throw-away migrated database,
-// and the "run as main, print JSON, exit" wrapper.
+// A throw-away migrated database on its own embedded cluster (codegen --fresh, benchmark sections run
+// on their own), and the "run as main, print JSON, exit" wrapper for such scripts.
 import postgres from 'postgres';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startEmbedded } from '../../src/db/embedded.ts';
-import { migrateDatabase } from '../../src/db/migrate.ts';
+import { startEmbedded } from './embedded.ts';
+import { migrateDatabase } from './migrate.ts';
 
 export interface ThrowawayDatabase {
   /** superuser on the migrated database */
@@ -19,7 +19,11 @@ export interface ThrowawayDatabase {
 }
 
 /** Start an embedded cluster (fsync off) in a temp dir, migrate database `name`, run `f`, clean up. */
-export async function withThrowawayDatabase<T>(name: string, f: (db: ThrowawayDatabase) => Promise<T>): Promise<T> {
+export async function withThrowawayDatabase<T>(
+  name: string,
+  f: (db: ThrowawayDatabase) => Promise<T>,
+  opts: { log?: (line: string) => void } = {},
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), `lotline-${name}-`));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const cluster = await startEmbedded({ dir, port, password: 'bench', persistent: false, fast: true });
@@ -32,7 +36,7 @@ export async function withThrowawayDatabase<T>(name: string, f: (db: ThrowawayDa
     }
     const adminUrl = cluster.superuserUrl(name);
     const authenticatorPassword = randomBytes(12).toString('hex');
-    await migrateDatabase({ adminUrl, authenticatorPassword });
+    await migrateDatabase({ adminUrl, authenticatorPassword, log: opts.log });
     const u = new URL(adminUrl);
     u.username = 'authenticator';
     u.password = authenticatorPassword;
