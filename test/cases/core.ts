@@ -93,8 +93,8 @@ export function defineCoreCases(getDoor: () => Door): void {
     fx = await setup(door);
   });
 
-  describe('seed C: create → list → update', () => {
-    it('returns the seed fields and values', async () => {
+  describe('batch RPCs: create → list → update', () => {
+    it('returns the batch fields and values', async () => {
       const created = must<Record<string, unknown>>(await door.call(USERS.eve, 'create_product_batch', {
         _brand_id: fx.brandA, _product_id: fx.productA, _batch_number: 'BATCH-2026-001', _production_date: '2026-01-15',
         _quantity: 500, _facility_ref: 'FAC-EU-01', _attributes: {},

@@ -15,7 +15,7 @@ import { catalogue, createClient, RpcError, type LotlineClient } from '../../gen
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 
-/** SQLSTATEs of docs/errors.md (DESIGN.md's error catalogue). */
+/** SQLSTATEs of the error catalogue, docs/errors.md. */
 const CATALOGUED = new Set(['PT401', '42501', '22023', '22P02', '23514', 'PT404', '23505', 'PT409', 'PT412']);
 const OWNER = 'contract-owner';
 const STRANGER = 'contract-stranger';

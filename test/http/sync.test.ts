@@ -1,4 +1,4 @@
-// Integration sync (issue 4) through the HTTP door: the same cases as test/sql/sync.test.ts, over the
+// Integration sync through the HTTP door: the same cases as test/sql/sync.test.ts, over the
 // gateway with a JWT per caller (scoped tokens carry `scope`), plus what only HTTP shows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDoor } from '../support/doors.ts';

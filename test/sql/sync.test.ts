@@ -1,4 +1,4 @@
-// Integration sync (issue 4) through the SQL door (app.act_as in a transaction, as a DBA in psql).
+// Integration sync through the SQL door (app.act_as in a transaction, as a DBA in psql).
 import { afterAll, beforeAll } from 'vitest';
 import { useDoor } from '../support/doors.ts';
 import { defineSyncCases, type SyncDoor } from '../cases/sync.ts';
