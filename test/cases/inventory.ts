@@ -1,7 +1,7 @@
 // One case list for inventory (locations, inbound receipts, stock, the ledger, transfers), run through
 // two doors: test/sql/inventory.test.ts (app.act_as) and test/http/inventory.test.ts (the gateway).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { details, expectError, must, type Door } from './core.ts';
+import { details, expectError, must, type Door } from '../support/door.ts';
 
 export const INV_USERS = {
   olga: { sub: 'inv-olga' }, // owner of A

@@ -1,7 +1,7 @@
 // Integration sync: one case list run through the SQL door (test/sql/sync.test.ts)
 // and the HTTP door (test/http/sync.test.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { details, expectError, must, type Door, type DoorResult } from './core.ts';
+import { details, expectError, must, type Door, type DoorResult } from '../support/door.ts';
 
 export interface SyncDoor extends Door {
   /** superuser query on the test database (to look behind the API) */
