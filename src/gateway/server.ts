@@ -29,6 +29,14 @@ export interface Gateway {
   close(): Promise<void>;
   /** Reload the schema cache now. */
   reload(): Promise<void>;
+  /** Called after every schema-cache load (start-up, NOTIFY, reconnect, reload()); returns an unsubscribe function. */
+  onReload(listener: (event: ReloadEvent) => void): () => void;
+}
+
+export interface ReloadEvent {
+  outcome: 'ok' | 'error';
+  /** when the cache now in use was loaded (null: none loaded yet) */
+  loadedAt: Date | null;
 }
 
 export function gatewaySettingsFromConfig(config: Config, resolved: { databaseUrl: string; jwtSecret?: string }): GatewaySettings {
@@ -98,6 +106,10 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
   let reloading: Promise<void> | null = null;
   let reloadAgain = false;
   let retryTimer: NodeJS.Timeout | null = null;
+  const reloadListeners = new Set<(event: ReloadEvent) => void>();
+  const reloaded = (outcome: ReloadEvent['outcome']) => {
+    for (const l of reloadListeners) l({ outcome, loadedAt: cache?.loadedAt ?? null });
+  };
 
   async function reload(): Promise<void> {
     if (reloading) {
@@ -110,9 +122,11 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
         try {
           cache = await loadSchemaCache(meta, s.schemas);
           metrics.reloads.inc({ outcome: 'ok' });
+          reloaded('ok');
         } catch (e) {
           // best effort: the old cache keeps serving
           metrics.reloads.inc({ outcome: 'error' });
+          reloaded('error');
           log?.({ time: new Date().toISOString(), level: 'error', msg: 'schema cache load failed', error: (e as Error).message });
           if (!cache && !closing && !retryTimer) {
             retryTimer = setTimeout(() => {
@@ -734,6 +748,10 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     },
     close,
     reload,
+    onReload(listener) {
+      reloadListeners.add(listener);
+      return () => reloadListeners.delete(listener);
+    },
   };
 }
 
