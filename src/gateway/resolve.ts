@@ -1,8 +1,7 @@
 // Which overload a request calls (PostgREST's rules, contract §2.3) and the 404/300 answers.
 import { ApiError } from './errors.ts';
 import { routineKey, type Routine, type SchemaCache } from './cache.ts';
-
-export type BodyKind = 'json' | 'form' | 'text' | 'xml' | 'bytea' | 'none';
+import type { BodyKind } from './request-body.ts';
 
 export interface Resolution {
   routine: Routine;
