@@ -1,7 +1,8 @@
 // The schema cache: what the gateway knows about the database, loaded from the catalog at start-up
 // and on NOTIFY. Requests are planned against it without touching the database.
 import type { Sql, TransactionSql } from 'postgres';
-import { loadCatalog, resolveDomain, resultColumns, type Catalog, type PgAttribute, type PgFunction, type PgType } from '../catalog/introspect.ts';
+import { loadCatalog, resultColumns, type Catalog, type PgAttribute, type PgFunction, type PgType } from '../catalog/introspect.ts';
+import { unnamedInput, type UnnamedInput } from '../catalog/pg-types.ts';
 
 export interface CallableParam {
   name: string;
@@ -24,7 +25,7 @@ export interface Routine {
   kind: 'void' | 'scalar' | 'composite';
   returnsSet: boolean;
   /** a single unnamed json/jsonb/text/xml/bytea parameter */
-  unnamedType: 'json' | 'jsonb' | 'text' | 'xml' | 'bytea' | null;
+  unnamedType: UnnamedInput | null;
 }
 
 export interface SchemaCache {
@@ -39,8 +40,6 @@ export interface SchemaCache {
   loadedAt: Date;
 }
 
-const UNNAMED_OK: Record<string, Routine['unnamedType']> = { json: 'json', jsonb: 'jsonb', text: 'text', xml: 'xml', bytea: 'bytea' };
-
 function typeText(types: Map<number, PgType>, oid: number): string {
   return types.get(oid)?.formatted ?? 'text';
 }
@@ -50,15 +49,8 @@ export function routineKey(schema: string, name: string): string {
 }
 
 function toRoutine(cat: Catalog, fn: PgFunction): Routine | null {
-  const unnamed = fn.inputs.filter((a) => a.name === '');
-  let unnamedType: Routine['unnamedType'] = null;
-  if (unnamed.length > 1) return null;
-  if (unnamed.length === 1) {
-    const base = resolveDomain(cat.types, unnamed[0]!.typeOid);
-    const t = base && base.schema === 'pg_catalog' ? UNNAMED_OK[base.name] : undefined;
-    if (!t || fn.inputs.length !== 1) return null;
-    unnamedType = t;
-  }
+  const unnamed = unnamedInput(cat.types, fn);
+  if (unnamed === null) return null;
   const params: CallableParam[] = fn.inputs.map((a) => ({
     name: a.name,
     type: typeText(cat.types, a.typeOid),
@@ -76,7 +68,7 @@ function toRoutine(cat: Catalog, fn: PgFunction): Routine | null {
     columns: kind === 'composite' ? resultColumns(cat, fn) : [],
     kind,
     returnsSet: fn.returnsSet,
-    unnamedType,
+    unnamedType: unnamed || null,
   };
 }
 
