@@ -52,7 +52,7 @@ export interface Shape {
 
 export type PlanSettings = Pick<GatewaySettings, 'maxJsonDepth' | 'txEnd'>;
 
-/** Contract §12, steps 5–6: function lookup, then Accept, preferences and max-affected. */
+/** PostgREST's order of checks, continued after the body: function lookup, then Accept, preferences and max-affected. */
 export function callPlan(req: ApiRequest, action: RoutineAction, cache: SchemaCache, s: PlanSettings): InfoPlan | CallPlan {
   const { payload } = action;
   const res = resolveRoutine(cache, req.schema, action.name, payload.keys, action.post, payload.kind);

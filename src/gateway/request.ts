@@ -63,7 +63,7 @@ export type RequestSettings = Pick<GatewaySettings, 'schemas' | 'maxRows' | 'max
 const RELATION_METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'];
 const RPC_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
 
-/** Contract §12, steps 2–4: path shape, profile, method; query string and range; body. */
+/** PostgREST's order of checks (after the JWT): path shape, profile, method; query string and range; body. */
 export function parseApiRequest(raw: RawRequest, s: RequestSettings): ApiRequest {
   const q = raw.url.indexOf('?');
   const path = q < 0 ? raw.url : raw.url.slice(0, q);

@@ -52,7 +52,7 @@ export function mainTx(x: TxInput, s: TxSettings): TxPlan {
 }
 
 /**
- * The request context (contract §4.3) as (name, value) pairs in PostgREST's order, applied by
+ * The request context (PostgREST's transaction-local request settings) as (name, value) pairs in its order, applied by
  * SETTINGS_SQL with set_config(…, true): every value — claims, headers, cookies, path, role — is data.
  */
 export function requestSettings(x: TxInput, s: TxSettings): [string, string][] {
