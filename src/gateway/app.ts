@@ -6,7 +6,7 @@ import { authorizeRole, type Authenticator } from './auth.ts';
 import { routineKey, type SchemaCache } from './cache.ts';
 import { ApiError, fromPgError, isPgError, pgrst } from './errors.ts';
 import { renameRowKeys } from './jsonraw.ts';
-import { negotiate } from './media-type.ts';
+import { acceptedText, negotiate } from './media-type.ts';
 import { openapi2, openapi31 } from './openapi.ts';
 import { callPlan } from './plan.ts';
 import { transportError, type GatewayPool, type Row } from './pool.ts';
@@ -55,7 +55,7 @@ async function pipeline(ctx: AppContext, raw: RawRequest, trace: RequestTrace): 
       return infoResponse('OPTIONS,GET,HEAD');
     case 'openapi': {
       if (s.openapiMode === 'disabled') throw pgrst.openapiDisabled();
-      if (!negotiate(req.accept, ['openapi'])) throw pgrst.mediaType(req.accept ?? '');
+      if (!negotiate(req.accept, ['openapi'])) throw pgrst.mediaType(acceptedText(req.accept));
       const cache = requireCache(ctx);
       const executable = await executableBy(ctx, identity.role, cache, req.schema);
       return openapiResponse(req, action.headersOnly ? null : JSON.stringify(openapi2(cache, req.schema, executable, baseUrl(s, raw))));

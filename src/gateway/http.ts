@@ -116,7 +116,7 @@ function rawRequest(req: FastifyRequest): RawRequest {
   return { method: req.method, url: req.url, headers: req.headers, body: req.body as Buffer | undefined, protocol: req.protocol };
 }
 
-/** Sends a pipeline response; its headers replace those set earlier (request id, CORS) by name. */
+/** Sends a pipeline response: its headers replace those set earlier (request id, CORS) by name; its defaults do not. */
 function send(reply: FastifyReply, res: HttpResponse): FastifyReply {
   reply.code(res.status);
   if (res.statusText !== undefined) reply.raw.statusMessage = res.statusText;
@@ -130,6 +130,7 @@ function send(reply: FastifyReply, res: HttpResponse): FastifyReply {
     reply.removeHeader(name);
     reply.header(name, values.length === 1 ? values[0] : values);
   }
+  for (const [k, v] of res.defaults ?? []) if (!reply.hasHeader(k)) reply.header(k, v);
   return res.body === undefined ? reply.send() : reply.send(res.body);
 }
 

@@ -3,7 +3,7 @@
 // transaction ends. No database; query.ts turns a plan into SQL.
 import { pgrst } from './errors.ts';
 import { checkJsonDepth } from './jsonraw.ts';
-import { negotiate, type Media } from './media-type.ts';
+import { acceptedText, negotiate, type Media } from './media-type.ts';
 import { holdsJson } from '../catalog/pg-types.ts';
 import type { Preferences } from './preferences.ts';
 import type { CallArgs } from './request-body.ts';
@@ -69,7 +69,7 @@ export function callPlan(req: ApiRequest, action: RoutineAction, cache: SchemaCa
   }
 
   const media = negotiate(req.accept, ['json', 'singular', 'csv']);
-  if (!media) throw pgrst.mediaType(req.accept ?? '');
+  if (!media) throw pgrst.mediaType(acceptedText(req.accept));
   const prefs = req.preferences;
   const strict = prefs.handling === 'strict';
   if (strict && prefs.invalid.length) throw pgrst.strictPrefs(prefs.invalid);

@@ -2,6 +2,7 @@
 // PGRST1xx error a malformed one gets, in PostgREST's order of checks. No database, no schema cache.
 import type { IncomingHttpHeaders } from 'node:http';
 import { pgrst } from './errors.ts';
+import { acceptedTypes, type MediaType } from './media-type.ts';
 import { parsePreferences, type Preferences } from './preferences.ts';
 import { parsePayload, queryPayload, type Payload } from './request-body.ts';
 import { clampInt, parseQueryParams, type QueryParams } from './query-string.ts';
@@ -54,7 +55,8 @@ export interface ApiRequest {
   /** request headers, lower-case names, the last value of a repeated one; without `cookie` */
   headers: Record<string, string>;
   cookies: Record<string, string>;
-  accept: string | undefined;
+  /** the Accept header's media types, in the order they are tried */
+  accept: MediaType[];
   preferences: Preferences;
 }
 
@@ -77,7 +79,7 @@ export function parseApiRequest(raw: RawRequest, s: RequestSettings): ApiRequest
     negotiatedByProfile: profileHeader(raw.headers, method) !== undefined || s.schemas.length > 1,
     headers: requestHeaders(raw.headers),
     cookies: parseCookies(raw.headers.cookie),
-    accept: raw.headers.accept,
+    accept: acceptedTypes(raw.headers.accept),
     preferences: parsePreferences(raw.headers.prefer),
   });
   if (path === '/' || path === '') {

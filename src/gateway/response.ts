@@ -2,7 +2,6 @@
 // 206/416, Preference-Applied, Content-Type and Content-Profile, the response.status / response.headers
 // set from SQL — and errors → PostgREST's {code, message, details, hint}. Pure: the HTTP layer sends it.
 import { type ApiError, pgrst } from './errors.ts';
-import type { Media } from './media-type.ts';
 import type { CallPlan } from './plan.ts';
 import type { Row } from './pool.ts';
 import type { ApiRequest } from './request.ts';
@@ -16,6 +15,8 @@ export interface HttpResponse {
    * layer set before (request id, CORS).
    */
   headers: [string, string][];
+  /** headers sent only when the HTTP layer has not set them already (e.g. CORS for an allowed origin) */
+  defaults?: [string, string][];
   /** absent: no body */
   body?: string;
 }
@@ -52,7 +53,7 @@ export function callResponse(req: ApiRequest, plan: CallPlan, row: Row): HttpRes
   headers.push(['Vary', 'Accept, Prefer, Range']);
   const hasBody = r.kind !== 'void';
   if (hasBody) {
-    headers.push(['Content-Type', contentType(plan.media)]);
+    headers.push(['Content-Type', `${plan.media.mime}; charset=utf-8`]);
     if (req.negotiatedByProfile) headers.push(['Content-Profile', req.schema]);
   }
   const res: HttpResponse = { status, headers: override(headers, fromSql) };
@@ -60,9 +61,9 @@ export function callResponse(req: ApiRequest, plan: CallPlan, row: Row): HttpRes
   return res;
 }
 
-/** `OPTIONS`: the allowed methods, no body. */
+/** `OPTIONS`: the allowed methods, no body; any origin may read it, with or without an `Origin` header (as PostgREST answers). */
 export function infoResponse(allow: string): HttpResponse {
-  return { status: 200, headers: [['Allow', allow]] };
+  return { status: 200, headers: [['Allow', allow]], defaults: [['Access-Control-Allow-Origin', '*']] };
 }
 
 /** The OpenAPI document at `/` (`doc` null: HEAD). */
@@ -75,14 +76,17 @@ export function openapiResponse(req: ApiRequest, doc: string | null): HttpRespon
 export function errorResponse(e: ApiError, method: string): HttpResponse {
   const own: [string, string][] = [['Content-Type', 'application/json; charset=utf-8'], ['Proxy-Status', `PostgREST; error=${e.code}`]];
   const res: HttpResponse = { status: e.status, headers: override(own, Object.entries(e.headers)) };
+  if (e.statusText !== undefined) res.statusText = reasonPhrase(e.statusText);
   if (method !== 'HEAD') res.body = JSON.stringify(e.body());
   return res;
 }
 
-function contentType(media: Media): string {
-  if (media.kind === 'csv') return 'text/csv; charset=utf-8';
-  if (media.kind === 'singular') return 'application/vnd.pgrst.object+json; charset=utf-8';
-  return 'application/json; charset=utf-8';
+/**
+ * A reason phrase as PostgREST sends it (the UTF-8 bytes of the text), with control characters — which
+ * HTTP does not allow there — replaced by spaces.
+ */
+export function reasonPhrase(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1').replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ' ');
 }
 
 /** `response.headers` from SQL: a JSON array of single-key objects with string values (else 500 PGRST111). */

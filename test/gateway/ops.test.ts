@@ -128,6 +128,9 @@ describe('CORS', () => {
       expect(a.headers.get('access-control-allow-origin')).toBe('http://ok.example');
       const b = await fetch(`${gw.url}/rpc/no_args`, { headers: { Origin: 'http://evil.example' } });
       expect(b.headers.get('access-control-allow-origin')).toBeNull();
+      // an OPTIONS answer's own `*` does not replace the allowed origin
+      const o = await fetch(`${gw.url}/rpc/no_args`, { method: 'OPTIONS', headers: { Origin: 'http://ok.example' } });
+      expect([o.status, o.headers.get('access-control-allow-origin')]).toEqual([200, 'http://ok.example']);
     } finally {
       await gw.close();
     }

@@ -2,6 +2,7 @@
 // Range and max-rows, every body kind, headers and cookies — and the PGRST1xx answers, in order.
 import { describe, expect, test } from 'vitest';
 import { ApiError } from '../../src/gateway/errors.ts';
+import { acceptedText, acceptedTypes, negotiate } from '../../src/gateway/media-type.ts';
 import { parseApiRequest, type ApiRequest, type RawRequest, type RequestSettings, type RoutineAction } from '../../src/gateway/request.ts';
 
 const settings: RequestSettings = { schemas: ['api', 'other'], maxRows: null, maxJsonDepth: 8 };
@@ -148,12 +149,39 @@ describe('headers, cookies, preferences', () => {
     expect(r.headers).toEqual({ 'x-a': '2', accept: 'text/csv' });
     expect(r.cookies).toEqual({ sid: 'abc', theme: 'dark' });
     expect(r.path).toBe('/rpc/f');
-    expect(r.accept).toBe('text/csv');
+    expect(r.accept).toEqual([{ mime: 'text/csv', known: 'csv' }]);
   });
 
   test('Prefer: several headers and bare commas; the first occurrence wins; unknown items are kept for handling=strict', () => {
     const r = parse('POST', '/rpc/f', { prefer: ['count=exact,, tx=rollback', 'count=planned, params=single-object, tx=maybe'] }, '{}');
     expect(r.preferences).toEqual({ count: 'exact', tx: 'rollback', invalid: ['params=single-object'] });
     expect(parse('POST', '/rpc/f', { prefer: 'tx=maybe' }, '{}').preferences).toEqual({ invalid: ['tx=maybe'] });
+  });
+});
+
+describe('Accept (PostgREST\'s negotiation)', () => {
+  const rpc = ['json', 'singular', 'csv'] as const;
+  const pick = (accept: string | undefined) => negotiate(acceptedTypes(accept), [...rpc]);
+
+  test('ordered by q-value, then by specificity (parameters minus wildcards), then as sent; q=0 still counts', () => {
+    expect(acceptedTypes('*/*, text/csv;q=0.5, application/json;nulls=stripped, application/json').map((t) => t.mime))
+      .toEqual(['application/json', 'application/json', '*/*', 'text/csv']);
+    expect(pick('text/csv;q=0')).toEqual({ kind: 'csv', stripNulls: false, mime: 'text/csv' });
+    expect(pick('*/*;q=0.9, application/vnd.pgrst.object')).toEqual({ kind: 'singular', stripNulls: false, mime: 'application/vnd.pgrst.object+json' });
+  });
+
+  test('decoded types: case-insensitive; nulls=stripped on the vendor types; wildcards other than */* serve nothing', () => {
+    expect(pick(undefined)).toEqual({ kind: 'json', stripNulls: false, mime: 'application/json' });
+    expect(pick('Application/Vnd.PgRst.Array+JSON;nulls=stripped')).toEqual({ kind: 'json', stripNulls: true, mime: 'application/vnd.pgrst.array+json;nulls=stripped' });
+    expect(pick('application/vnd.pgrst.object+json;nulls=stripped')?.mime).toBe('application/vnd.pgrst.object+json;nulls=stripped');
+    expect(pick('application/*')).toBeNull();
+    expect(pick('text/*')).toBeNull();
+    expect(pick('')).toBeNull();
+    expect(acceptedText(acceptedTypes('text/plain;q=0.2, application/XML; charset=x'))).toBe('application/XML;charset=x, text/plain');
+  });
+
+  test('the root serves the OpenAPI document for OpenAPI, JSON or any type', () => {
+    for (const a of ['application/openapi+json', 'application/json', '*/*', 'application/vnd.pgrst.array']) expect(negotiate(acceptedTypes(a), ['openapi'])?.kind, a).toBe('openapi');
+    for (const a of ['application/*', 'text/csv', 'application/vnd.pgrst.object+json']) expect(negotiate(acceptedTypes(a), ['openapi']), a).toBeNull();
   });
 });

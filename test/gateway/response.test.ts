@@ -3,16 +3,18 @@
 // from SQL — and errors to PostgREST's body with Proxy-Status.
 import { describe, expect, test } from 'vitest';
 import type { Routine } from '../../src/gateway/cache.ts';
-import { ApiError, pgrst } from '../../src/gateway/errors.ts';
+import { ApiError, fromPgError, pgrst } from '../../src/gateway/errors.ts';
 import type { CallPlan } from '../../src/gateway/plan.ts';
 import { parseApiRequest } from '../../src/gateway/request.ts';
-import { callResponse, errorResponse, infoResponse } from '../../src/gateway/response.ts';
+import { callResponse, errorResponse, infoResponse, reasonPhrase } from '../../src/gateway/response.ts';
 
 const settings = { schemas: ['api'], maxRows: null, maxJsonDepth: 64 };
 const request = (method = 'GET', headers: Record<string, string> = {}) => parseApiRequest({ method, url: '/rpc/f', headers, body: Buffer.from('{}') }, settings);
 
 function plan(o: { kind?: Routine['kind']; returnsSet?: boolean; offset?: number; media?: CallPlan['media']['kind']; prefer?: Partial<CallPlan['preferences']>; extra?: Partial<CallPlan> } = {}): CallPlan {
-  const media = { kind: o.media ?? 'json', stripNulls: false } as CallPlan['media'];
+  const kind = o.media ?? 'json';
+  const mime = { json: 'application/json', singular: 'application/vnd.pgrst.object+json', csv: 'text/csv', openapi: 'application/openapi+json' }[kind];
+  const media: CallPlan['media'] = { kind, stripNulls: false, mime };
   return {
     kind: 'call',
     routine: { kind: o.kind ?? 'composite', returnsSet: o.returnsSet ?? true } as Routine,
@@ -102,6 +104,7 @@ describe('call responses', () => {
     expect(r.status).toBe(200);
     expect(r.body).toBeUndefined();
     expect(header(r.headers, 'allow')).toEqual(['OPTIONS,POST']);
+    expect(r.defaults).toEqual([['Access-Control-Allow-Origin', '*']]);
   });
 });
 
@@ -117,5 +120,12 @@ describe('error responses', () => {
 
   test('HEAD: no body', () => {
     expect(errorResponse(pgrst.invalidPath(), 'HEAD').body).toBeUndefined();
+  });
+
+  test('the reason phrase of a PTnnn error is its message, as UTF-8 bytes, without control characters', () => {
+    const pt = fromPgError({ code: 'PT409', message: 'Transfer already accepted' }, true);
+    expect(errorResponse(pt, 'GET')).toMatchObject({ status: 409, statusText: 'Transfer already accepted' });
+    expect(errorResponse(fromPgError({ code: 'P0001', message: 'x' }, true), 'GET').statusText).toBeUndefined();
+    expect(reasonPhrase('Café\r\n1\t2')).toBe('Caf\u00c3\u00a9  1\t2');
   });
 });
