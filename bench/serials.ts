@@ -13,6 +13,8 @@
 //    started, the same calls are timed through SQL as anon and the result says door = "sql".
 import postgres, { type Sql } from 'postgres';
 import { runAsMain, withThrowawayDatabase } from '../src/db/throwaway.ts';
+import { createGateway } from '../src/gateway/server.ts';
+import { defaultSettings } from '../src/gateway/settings.ts';
 
 export interface SerialsBenchOptions {
   /** superuser connection to a migrated database; without it run() starts its own embedded cluster */
@@ -232,8 +234,6 @@ export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchR
 async function startGateway(opts: SerialsBenchOptions, log: (l: string) => void): Promise<{ url: string; close(): Promise<void> }> {
   if (opts.startGateway) return opts.startGateway({ poolSize: 10 });
   if (!opts.databaseUrl || !opts.jwtSecret) throw new Error('no databaseUrl / jwtSecret for an in-process gateway');
-  const { createGateway } = await import('../src/gateway/server.ts');
-  const { defaultSettings } = await import('../src/gateway/settings.ts');
   const gateway = await createGateway({
     ...defaultSettings,
     databaseUrl: opts.databaseUrl,

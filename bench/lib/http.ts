@@ -1,25 +1,10 @@
 // Parent side of the gateway child (serve.ts) and the load-generator child (load.ts).
-import { existsSync } from 'node:fs';
 import { mintToken } from '../../src/cli/token.ts';
 import { freePort } from './cluster.ts';
 import type { GatewayHandle } from './context.ts';
 import type { LoadSpec } from './load.ts';
 import { spawnTs, type Child } from './proc.ts';
-import { GATEWAY_FILE } from './gateway-file.ts';
 import type { LoadResult } from './stats.ts';
-
-/** Wait until src/gateway/server.ts exists (another engineer is writing it), up to timeoutMs. */
-export async function waitForGatewayFile(timeoutMs: number, log: (l: string) => void): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  let said = false;
-  while (!existsSync(GATEWAY_FILE)) {
-    if (Date.now() > until) return false;
-    if (!said) log(`waiting up to ${Math.round(timeoutMs / 1000)} s for ${GATEWAY_FILE}`);
-    said = true;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-  return true;
-}
 
 export interface GatewayProcOptions {
   databaseUrl: string;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createDatabase } from './cluster.ts';
 import type { BenchOptions, GatewayHandle, SectionEnv } from './context.ts';
-import { startGatewayProcess, waitForGatewayFile } from './http.ts';
+import { startGatewayProcess } from './http.ts';
 import { exitWithParent, sendToParent } from './proc.ts';
 
 const env = JSON.parse(process.env.BENCH_SECTION_ENV ?? 'null') as SectionEnv | null;
@@ -35,20 +35,7 @@ const opts: BenchOptions & { scaleDb?: SectionEnv['scaleDb'] } = {
   log,
   createDatabase: (name) => createDatabase(env.cluster, name),
   async startGateway(o = {}) {
-    const budget = Math.max(5_000, Math.min(10 * 60_000, env.deadline - Date.now() - 30_000));
-    if (!(await waitForGatewayFile(budget, log))) throw new Error('src/gateway/server.ts did not appear in time');
-    // the gateway is being written while the benchmark is: a file caught mid-edit may fail to load,
-    // so try a few times before giving up
-    let g: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
-    for (let attempt = 1; !g; attempt++) {
-      try {
-        g = await startGatewayProcess({ databaseUrl: o.databaseUrl ?? env.db.databaseUrl, jwtSecret: env.cluster.jwtSecret, poolSize: o.poolSize, log });
-      } catch (e) {
-        if (attempt >= 3 || Date.now() + 15_000 > env.deadline) throw e;
-        log(`gateway did not start (attempt ${attempt}): ${(e as Error).message.split('\n')[0]}; retrying in 10 s`);
-        await new Promise((r) => setTimeout(r, 10_000));
-      }
-    }
+    const g = await startGatewayProcess({ databaseUrl: o.databaseUrl ?? env.db.databaseUrl, jwtSecret: env.cluster.jwtSecret, poolSize: o.poolSize, log });
     const handle: GatewayHandle = {
       url: g.url,
       token: g.token,

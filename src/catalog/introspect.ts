@@ -1,7 +1,7 @@
 // Catalog introspection shared by the gateway, codegen and the tests: the one place that reads
 // functions and types of the exposed schemas from pg_catalog. Nothing about the catalog is
 // written twice.
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 
 export type Volatility = 'immutable' | 'stable' | 'volatile';
 export type ArgMode = 'in' | 'out' | 'inout' | 'variadic' | 'table';
@@ -167,7 +167,7 @@ interface TypeRow {
   attributes: { name: string; type_oid: number; not_null: boolean }[];
 }
 
-export async function loadCatalog(sql: Sql, schemas: string[]): Promise<Catalog> {
+export async function loadCatalog(sql: Sql | TransactionSql, schemas: string[]): Promise<Catalog> {
   const rows = await sql.unsafe<FnRow[]>(FUNCTIONS_SQL, [schemas]);
   const functions = rows.map(toFunction);
   const oids = new Set<number>();

@@ -1,12 +1,9 @@
 // From the shared catalog (src/catalog/introspect.ts) to what the renderers need: the callable
 // functions of each exposed schema in a stable order, the composite and enum types they reach, and
-// the Postgres → TypeScript / zod mapping (docs/typed-clients.md has the table).
-//
-// The mapping follows what the HTTP door returns: PostgREST (and lotline's gateway) serialise
-// results with Postgres' own JSON functions, so a type is a JSON number only for int2/int4/int8/
-// float4/float8/numeric, a boolean for bool, JSON for json/jsonb, arrays and composites as JSON
-// arrays and objects, and every other type is its text output as a JSON string.
+// the TypeScript / zod rendering of src/catalog/pg-types.ts' JSON classification (docs/typed-clients.md
+// has the table): what the HTTP door returns, since results are serialised by Postgres' JSON functions.
 import { resolveDomain, type Catalog, type PgArg, type PgFunction, type PgType } from '../catalog/introspect.ts';
+import { jsonType, unnamedInput, type JsonType } from '../catalog/pg-types.ts';
 
 export type Side = 'arg' | 'result';
 
@@ -38,9 +35,6 @@ export interface Model {
   enums: PgType[];
 }
 
-const JSON_NUMBER = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'numeric']);
-const UNNAMED_OK = new Set(['json', 'jsonb', 'text', 'xml', 'bytea']);
-
 export const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function typeOf(cat: Catalog, oid: number): PgType {
@@ -54,13 +48,16 @@ export function baseType(cat: Catalog, oid: number): PgType {
   return resolveDomain(cat.types, oid) ?? typeOf(cat, oid);
 }
 
+/** The JSON classification of a type (domains resolved); every type a function reaches is in the catalog. */
+function json(cat: Catalog, oid: number): JsonType {
+  const j = jsonType(cat.types, oid);
+  if (!j) throw new Error(`codegen: type oid ${oid} is not in the catalog`);
+  return j;
+}
+
 /** PostgREST's rule: callable when every input is named, or the only input is one unnamed json/jsonb/text/xml/bytea. */
 export function isCallable(cat: Catalog, fn: PgFunction): boolean {
-  const unnamed = fn.inputs.filter((a) => a.name === '');
-  if (unnamed.length === 0) return true;
-  if (fn.inputs.length !== 1) return false;
-  const t = baseType(cat, fn.inputs[0]!.typeOid);
-  return t.schema === 'pg_catalog' && UNNAMED_OK.has(t.name);
+  return unnamedInput(cat.types, fn) !== null;
 }
 
 export function returnShape(fn: PgFunction): FnModel['returns'] {
@@ -155,13 +152,10 @@ export function castType(cat: Catalog, oid: number): string {
 }
 
 export function argKind(cat: Catalog, oid: number): ArgKind {
-  const t = baseType(cat, oid);
-  if (t.elemOid != null) {
-    const el = baseType(cat, t.elemOid);
-    return el.kind === 'composite' ? 'composite_array' : 'array';
-  }
-  if (t.kind === 'composite') return 'composite';
-  if (t.schema === 'pg_catalog' && (t.name === 'json' || t.name === 'jsonb')) return 'json';
+  const j = json(cat, oid);
+  if (j.kind === 'array') return json(cat, j.elemOid).kind === 'composite' ? 'composite_array' : 'array';
+  if (j.kind === 'composite') return 'composite';
+  if (j.kind === 'json') return 'json';
   return 'plain';
 }
 
@@ -197,10 +191,11 @@ function tsObject(fields: { name: string; ts: string }[], indent: string): strin
 
 /** The TS type of a value of type `oid` as JSON (non-null; callers add `| null`). */
 export function tsType(m: Model, oid: number, indent = ''): string {
-  const cat = m.catalog;
-  const t = baseType(cat, oid);
-  if (t.elemOid != null) return arrayOf(tsType(m, t.elemOid, indent));
-  switch (t.kind) {
+  const j = json(m.catalog, oid);
+  const t = j.type;
+  switch (j.kind) {
+    case 'array':
+      return arrayOf(tsType(m, j.elemOid, indent));
     case 'enum':
       if (m.exposed.has(t.schema)) return `Database[${str(t.schema)}]['Enums'][${str(t.name)}]`;
       return t.enumLabels.map(str).join(' | ') || 'never';
@@ -210,19 +205,22 @@ export function tsType(m: Model, oid: number, indent = ''): string {
         t.attributes.map((a) => ({ name: a.name, ts: tsNullable(tsType(m, a.typeOid, `${indent}  `)) })),
         indent,
       );
-    case 'pseudo':
-      if (t.name === 'void') return 'undefined';
-      if (t.name === 'record') return 'Record<string, unknown>';
+    case 'void':
+      return 'undefined';
+    case 'record':
+      return 'Record<string, unknown>';
+    case 'any':
       return 'unknown';
-    default:
-      break;
+    case 'boolean':
+      return 'boolean';
+    case 'integer':
+    case 'number':
+      return 'number';
+    case 'json':
+      return 'Json';
+    case 'string':
+      return 'string';
   }
-  if (t.schema === 'pg_catalog') {
-    if (t.name === 'bool') return 'boolean';
-    if (JSON_NUMBER.has(t.name)) return 'number';
-    if (t.name === 'json' || t.name === 'jsonb') return 'Json';
-  }
-  return 'string';
 }
 
 /** Fields of a composite type or OUT/TABLE columns: every one nullable (Postgres cannot declare otherwise). */
@@ -245,56 +243,48 @@ export function zodConstName(t: PgType): string {
 
 /** A zod expression validating the JSON form of a value of type `oid` (non-null). */
 export function zodType(m: Model, oid: number, side: Side, indent = ''): string {
-  const cat = m.catalog;
-  const t = baseType(cat, oid);
-  if (t.elemOid != null) return `z.array(${zodType(m, t.elemOid, side, indent)})`;
-  switch (t.kind) {
+  const j = json(m.catalog, oid);
+  const t = j.type;
+  switch (j.kind) {
+    case 'array':
+      return `z.array(${zodType(m, j.elemOid, side, indent)})`;
     case 'enum':
       if (m.exposed.has(t.schema)) return zodConstName(t);
       return `z.enum([${t.enumLabels.map(str).join(', ')}])`;
     case 'composite':
       if (m.exposed.has(t.schema)) return zodConstName(t);
       return zodObject(m, t.attributes, side, indent);
-    case 'pseudo':
-      if (t.name === 'void') return 'z.undefined()';
-      if (t.name === 'record') return 'z.record(z.string(), z.unknown())';
+    case 'void':
+      return 'z.undefined()';
+    case 'record':
+      return 'z.record(z.string(), z.unknown())';
+    case 'any':
       return 'z.unknown()';
-    default:
-      break;
+    case 'boolean':
+      return 'z.boolean()';
+    case 'integer':
+      // int8: JSON numbers, so a bigint beyond ±2^53 cannot arrive exactly: it fails loudly instead
+      return j.bits === 16 ? 'z.int().min(-32768).max(32767)' : j.bits === 32 ? 'z.int32()' : 'z.int()';
+    case 'number':
+      return 'z.number()';
+    case 'json':
+      return 'json';
+    case 'string':
+      switch (j.format) {
+        case 'uuid':
+          return 'z.guid()';
+        case 'date':
+          return 'z.iso.date()';
+        case 'date-time':
+          return side === 'result' ? 'z.iso.datetime({ offset: true })' : 'z.iso.datetime({ offset: true, local: true })';
+        case 'local-date-time':
+          return 'z.iso.datetime({ local: true })';
+        case 'local-time':
+          return 'z.iso.time()';
+        default:
+          return 'z.string()';
+      }
   }
-  if (t.schema === 'pg_catalog') {
-    switch (t.name) {
-      case 'bool':
-        return 'z.boolean()';
-      case 'int2':
-        return 'z.int().min(-32768).max(32767)';
-      case 'int4':
-        return 'z.int32()';
-      case 'int8':
-        // JSON numbers: a bigint beyond ±2^53 cannot arrive exactly, so it fails loudly instead
-        return 'z.int()';
-      case 'float4':
-      case 'float8':
-      case 'numeric':
-        return 'z.number()';
-      case 'json':
-      case 'jsonb':
-        return 'json';
-      case 'uuid':
-        return 'z.guid()';
-      case 'date':
-        return 'z.iso.date()';
-      case 'timestamptz':
-        return side === 'result' ? 'z.iso.datetime({ offset: true })' : 'z.iso.datetime({ offset: true, local: true })';
-      case 'timestamp':
-        return 'z.iso.datetime({ local: true })';
-      case 'time':
-        return 'z.iso.time()';
-      default:
-        return 'z.string()';
-    }
-  }
-  return 'z.string()';
 }
 
 /** A composite's (or OUT/TABLE columns') object schema: fields required but nullable; unknown keys rejected. */

@@ -14,13 +14,16 @@ export class ApiError extends Error {
   readonly details: string | null;
   readonly hint: string | null;
   readonly headers: Record<string, string>;
-  constructor(status: number, code: string, message: string, details: string | null = null, hint: string | null = null, headers: Record<string, string> = {}) {
+  /** the HTTP reason phrase, when not the standard one (a `PTnnn` error's message, a `PGRST` raise's status_text) */
+  readonly statusText?: string;
+  constructor(status: number, code: string, message: string, details: string | null = null, hint: string | null = null, headers: Record<string, string> = {}, statusText?: string) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = details;
     this.hint = hint;
     this.headers = headers;
+    this.statusText = statusText;
   }
   body(): ErrorBody {
     return { code: this.code, message: this.message, details: this.details, hint: this.hint };
@@ -84,7 +87,9 @@ export function fromPgError(e: PgErrorLike, authenticated: boolean): ApiError {
   const headers: Record<string, string> = {};
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer';
   if (status === 503) headers['Retry-After'] = '0';
-  return new ApiError(status, e.code, e.message, emptyToNull(e.detail), emptyToNull(e.hint), headers);
+  // PostgREST answers `RAISE SQLSTATE 'PTnnn'` with status nnn and the error's message as the reason phrase
+  const statusText = /^PT\d{3}$/.test(e.code) ? e.message : undefined;
+  return new ApiError(status, e.code, e.message, emptyToNull(e.detail), emptyToNull(e.hint), headers, statusText);
 }
 
 function fromRaisePgrst(e: PgErrorLike): ApiError {
@@ -108,11 +113,13 @@ function fromRaisePgrst(e: PgErrorLike): ApiError {
   const d = det as Record<string, unknown> | undefined;
   const headersOk = d && typeof d.headers === 'object' && d.headers !== null && !Array.isArray(d.headers) &&
     Object.values(d.headers as object).every((v) => typeof v === 'string');
-  if (!d || typeof d !== 'object' || Array.isArray(d) || typeof d.status !== 'number' || !Number.isInteger(d.status) || !headersOk) {
+  const statusTextOk = d?.status_text === undefined || d.status_text === null || typeof d.status_text === 'string';
+  if (!d || typeof d !== 'object' || Array.isArray(d) || typeof d.status !== 'number' || !Number.isInteger(d.status) || !headersOk || !statusTextOk) {
     return new ApiError(500, 'PGRST121', PGRST121, `Invalid JSON value for DETAIL: '${e.detail}'`, PGRST121_HINT_DETAIL);
   }
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : v == null ? null : JSON.stringify(v));
-  return new ApiError(d.status as number, m.code, m.message, str(m.details), str(m.hint), { ...(d.headers as Record<string, string>) });
+  const statusText = typeof d.status_text === 'string' ? d.status_text : undefined;
+  return new ApiError(d.status as number, m.code, m.message, str(m.details), str(m.hint), { ...(d.headers as Record<string, string>) }, statusText);
 }
 
 // ---- gateway-level errors (PGRSTnnn) ----

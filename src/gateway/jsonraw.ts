@@ -1,5 +1,7 @@
-// The top-level members of a JSON object as raw text, so values reach Postgres exactly as sent
-// (numbers keep every digit). Only called on text JSON.parse has already accepted.
+// JSON as text, without parsing it into values: the top-level members of a request body (values reach
+// Postgres exactly as sent, numbers keep every digit), the nesting-depth limit, and the renaming of
+// result keys in a body Postgres produced.
+import { pgrst } from './errors.ts';
 
 /** Raw member texts of the object (or, for an array, of its first element). Later duplicates win, as in json_to_record. */
 export function topLevelMembers(text: string, array: boolean): Map<string, string> {
@@ -95,4 +97,48 @@ export function jsonDepth(text: string, limit = Number.MAX_SAFE_INTEGER): number
     }
   }
   return max;
+}
+
+/** 400 PGRST102 for JSON nested deeper than `limit` (LOTLINE_MAX_JSON_DEPTH); `what` names the value. */
+export function checkJsonDepth(text: string, limit: number, what: string): void {
+  if (jsonDepth(text, limit) > limit) {
+    throw pgrst.invalidBody('Empty or invalid json', `The JSON of ${what} is nested deeper than ${limit} levels (the gateway's limit, LOTLINE_MAX_JSON_DEPTH)`);
+  }
+}
+
+/**
+ * Rename the keys of the result rows in a JSON body made by json_agg (an array of row objects) or a
+ * singular body (one row object or null): only keys of the row objects themselves, nothing nested.
+ */
+export function renameRowKeys(text: string, rename: Map<string, string>, singular: boolean): string {
+  const rowDepth = singular ? 1 : 2;
+  const stack: string[] = []; // '{' or '[' per open container
+  let out = '';
+  let from = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      if (expectKey && stack.length === rowDepth) {
+        const to = rename.get(JSON.parse(text.slice(start, i + 1)) as string);
+        if (to !== undefined) {
+          out += text.slice(from, start) + JSON.stringify(to);
+          from = i + 1;
+        }
+      }
+      expectKey = false;
+    } else if (c === '{' || c === '[') {
+      stack.push(c);
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+      expectKey = false;
+    } else if (c === ',') {
+      expectKey = stack[stack.length - 1] === '{';
+    }
+  }
+  return from === 0 ? text : out + text.slice(from);
 }

@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
-import { resolveDomain, type PgType } from '../catalog/introspect.ts';
+import type { PgType } from '../catalog/introspect.ts';
+import { jsonType } from '../catalog/pg-types.ts';
 import type { Routine, SchemaCache } from './cache.ts';
 
 type Json = Record<string, unknown>;
@@ -33,34 +34,28 @@ function splitComment(comment: string | null): { summary?: string; description?:
   return { summary: comment.slice(0, i).trim(), ...(rest ? { description: rest } : {}) };
 }
 
-/** Swagger 2.0 type of a Postgres type. `inQuery`: arrays and json become strings. */
+/** Swagger 2.0 type of a Postgres type, as PostgREST writes it (`format`: the Postgres type). `inQuery`: arrays and json are strings. */
 function swaggerType(types: Map<number, PgType>, oid: number, inQuery: boolean): Json {
-  const t = resolveDomain(types, oid);
-  if (!t) return { type: 'string' };
-  if (t.elemOid !== null) {
-    if (inQuery) return { type: 'string', format: t.formatted };
-    return { type: 'array', items: swaggerType(types, t.elemOid, false), format: t.formatted };
-  }
-  const n = t.schema === 'pg_catalog' ? t.name : '';
-  switch (n) {
-    case 'int2':
-    case 'int4':
-      return { type: 'integer', format: 'int32' };
-    case 'int8':
-      return { type: 'integer', format: 'int64' };
-    case 'numeric':
-    case 'float4':
-    case 'float8':
-      return { type: 'number', format: t.formatted };
-    case 'bool':
+  const j = jsonType(types, oid);
+  if (!j) return { type: 'string' };
+  const format = j.type.formatted;
+  switch (j.kind) {
+    case 'array':
+      return inQuery ? { type: 'string', format } : { type: 'array', items: swaggerType(types, j.elemOid, false), format };
+    case 'integer':
+      return { type: 'integer', format: j.bits === 64 ? 'int64' : 'int32' };
+    case 'number':
+      return { type: 'number', format };
+    case 'boolean':
       return { type: 'boolean', format: 'boolean' };
     case 'json':
-    case 'jsonb':
-      return inQuery ? { type: 'string', format: n } : { format: n };
+      return inQuery ? { type: 'string', format: j.type.name } : { format: j.type.name };
+    case 'enum':
+      return { type: 'string', format, enum: j.type.enumLabels };
+    case 'composite':
+      return inQuery ? { type: 'string', format } : { type: 'object', format };
     default:
-      if (t.kind === 'enum') return { type: 'string', format: t.formatted, enum: t.enumLabels };
-      if (t.kind === 'composite' && !inQuery) return { type: 'object', format: t.formatted };
-      return { type: 'string', format: t.formatted };
+      return { type: 'string', format };
   }
 }
 
@@ -145,47 +140,39 @@ export function openapi2(c: SchemaCache, schema: string, executable: Set<number>
 
 // ---- OpenAPI 3.1 ----
 
+/** JSON Schema (OpenAPI 3.1) of a Postgres type; composite types become `$ref`s collected in `refs`. */
 function schemaOf(types: Map<number, PgType>, oid: number, refs: Map<number, string>, depth = 0): Json {
-  const t = resolveDomain(types, oid);
-  if (!t || depth > 8) return {};
-  if (t.elemOid !== null) return { type: 'array', items: schemaOf(types, t.elemOid, refs, depth + 1) };
-  const n = t.schema === 'pg_catalog' ? t.name : '';
-  switch (n) {
-    case 'int2':
-    case 'int4':
-      return { type: 'integer', format: 'int32' };
-    case 'int8':
-      return { type: 'integer', format: 'int64' };
-    case 'numeric':
-      return { type: 'number' };
-    case 'float4':
-      return { type: 'number', format: 'float' };
-    case 'float8':
-      return { type: 'number', format: 'double' };
-    case 'bool':
+  const j = jsonType(types, oid);
+  if (!j || depth > 8) return {};
+  switch (j.kind) {
+    case 'array':
+      return { type: 'array', items: schemaOf(types, j.elemOid, refs, depth + 1) };
+    case 'integer':
+      return { type: 'integer', format: j.bits === 64 ? 'int64' : 'int32' };
+    case 'number':
+      return j.type.name === 'float4' ? { type: 'number', format: 'float' } : j.type.name === 'float8' ? { type: 'number', format: 'double' } : { type: 'number' };
+    case 'boolean':
       return { type: 'boolean' };
     case 'json':
-    case 'jsonb':
       return {};
-    case 'uuid':
-      return { type: 'string', format: 'uuid' };
-    case 'date':
-      return { type: 'string', format: 'date' };
-    case 'timestamptz':
-    case 'timestamp':
-      return { type: 'string', format: 'date-time' };
+    case 'string': {
+      const format = j.format === 'local-date-time' ? 'date-time' : j.format === 'local-time' ? undefined : j.format;
+      return format ? { type: 'string', format } : { type: 'string' };
+    }
     case 'void':
       return { type: 'null' };
-    default:
-      break;
+    case 'record':
+      return { type: 'object' };
+    case 'enum':
+      return { type: 'string', enum: j.type.enumLabels };
+    case 'composite': {
+      const name = `${j.type.schema}.${j.type.name}`;
+      refs.set(j.type.oid, name);
+      return { $ref: `#/components/schemas/${encodeURIComponent(name)}` };
+    }
+    case 'any':
+      return {};
   }
-  if (t.kind === 'enum') return { type: 'string', enum: t.enumLabels };
-  if (t.kind === 'composite') {
-    const name = `${t.schema}.${t.name}`;
-    refs.set(t.oid, name);
-    return { $ref: `#/components/schemas/${encodeURIComponent(name)}` };
-  }
-  return { type: 'string' };
 }
 
 function compositeSchema(types: Map<number, PgType>, t: PgType, refs: Map<number, string>): Json {

@@ -1,464 +1,312 @@
-// The query-string grammar PostgREST applies to results: select, order, filters, logic trees.
-// Parsing only: names are checked against the result's columns when SQL is built (plan.ts).
-import { pgrst } from './errors.ts';
+// Compiles a resolved call plus the result-shaping parameters into ONE SQL statement over the call:
+// WITH pgrst_source AS (call) SELECT total, page_total, body, response.headers, response.status
+// FROM (SELECT <select> FROM pgrst_source WHERE … ORDER BY … LIMIT … OFFSET …) _postgrest_t.
+// The text holds only catalog identifiers (quoted), a fixed vocabulary and `$n` placeholders; every value
+// from the request is a bound parameter (declared text, cast in SQL to the type the catalog names). The
+// same shape of request always gives the same text, so a prepared statement is reused.
+import { ApiError } from './errors.ts';
+import { arrayLiteral, ident, Params, qualified } from './sqltext.ts';
+import type { Routine } from './cache.ts';
+import type { CallPlan, Shape } from './plan.ts';
+import type { CallArgs } from './request-body.ts';
+import type { Condition, OpExpr } from './filters.ts';
+import type { Field } from './query-fields.ts';
+import type { OrderTerm, SelectItem } from './query-string.ts';
+import { resolveDomain, type PgType } from '../catalog/introspect.ts';
+import { holdsJson, isJson } from '../catalog/pg-types.ts';
+import { checkJsonDepth, topLevelMembers } from './jsonraw.ts';
 
-export type JsonStep = { arrow: '->' | '->>'; key: string | number };
-
-export interface Field {
-  name: string;
-  path: JsonStep[];
+/** The main statement: text, its parameter values, and result keys to rename (generated alias → requested name). */
+export interface MainStatement {
+  text: string;
+  params: (string | null)[];
+  rename: Map<string, string> | null;
 }
 
-export interface SelectItem {
-  star?: boolean;
-  field: Field;
-  alias?: string;
-  cast?: string;
+const SOURCE = 'pgrst_source';
+
+/** The plan's main statement: the call, shaped. */
+export function mainStatement(plan: CallPlan, types: Map<number, PgType>, maxJsonDepth: number): MainStatement {
+  const values = new Params();
+  const call = callSql(plan.routine, plan.args, types, values);
+  return new QueryBuilder(plan.routine, types, maxJsonDepth).statement(call, plan.shape, values);
 }
 
-export interface OrderTerm {
-  field: Field;
-  dir?: 'asc' | 'desc';
-  nulls?: 'nullsfirst' | 'nullslast';
+/** The call expression and, for JSON bodies, the FROM item that holds the decoded arguments. */
+export function callSql(r: Routine, args: CallArgs, types: Map<number, PgType>, p: Params): { call: string; from: string | null } {
+  const fn = qualified(r.schema, r.name);
+  if (args.kind === 'raw') {
+    const p0 = r.params[0]!;
+    const v = args.bytes ? `pg_catalog.decode(${p.add(args.bytes.toString('hex'))}, 'hex')` : `${p.add(args.text ?? '')}::${p0.type}`;
+    return { call: `${fn}(${v})`, from: null };
+  }
+  if (args.kind === 'none') return { call: `${fn}()`, from: null };
+  if (args.kind === 'json') {
+    if (r.unnamedType) {
+      // the whole body goes to the single unnamed json/jsonb parameter
+      return { call: `${fn}(${p.add(args.raw)}::${r.params[0]!.type})`, from: null };
+    }
+    const byName = new Map(r.params.map((x) => [x.name, x]));
+    const used = args.keys.map((k) => byName.get(k)!).filter(Boolean);
+    if (used.length === 0) return { call: `${fn}()`, from: null };
+    // Scalar JSON values (and any JSON value for a json/jsonb parameter) are passed as text and cast to
+    // the parameter type: what json_to_record would hand the type's input function, minus a join to plan.
+    // Arrays and objects for other types need json_to_record's conversion.
+    const raw = topLevelMembers(args.raw, args.array);
+    const values: (string | null)[] = [];
+    let direct = true;
+    for (const x of used) {
+      const v = raw.get(x.name);
+      if (v === undefined || v === 'null') values.push(null);
+      else if (isJson(types, x.typeOid)) values.push(v);
+      else if (v[0] === '"') values.push(JSON.parse(v) as string);
+      else if (v[0] === '{' || v[0] === '[') {
+        direct = false;
+        break;
+      } else values.push(v);
+    }
+    if (direct) {
+      const named = used.map((x, i) => `${x.variadic ? 'VARIADIC ' : ''}${ident(x.name)} := ${p.add(values[i]!)}::${x.type}`);
+      return { call: `${fn}(${named.join(', ')})`, from: null };
+    }
+    const record = used.map((x) => `${ident(x.name)} ${x.type}`).join(', ');
+    const body = `${p.add(args.raw)}::json`;
+    const src = args.array ? `(${body})->0` : body;
+    const named = used.map((x) => `${x.variadic ? 'VARIADIC ' : ''}${ident(x.name)} := pgrst_args.${ident(x.name)}`).join(', ');
+    return { call: `${fn}(${named})`, from: `pg_catalog.json_to_record(${src}) AS pgrst_args(${record})` };
+  }
+  // text values (GET query string, form bodies): text parameters cast to the parameter type
+  const parts: string[] = [];
+  for (const x of r.params) {
+    const vals = args.values.get(x.name);
+    if (!vals || vals.length === 0) continue;
+    if (x.variadic) {
+      // every value becomes an element: one array-literal parameter cast to the variadic array type
+      parts.push(`VARIADIC ${ident(x.name)} := ${p.add(arrayLiteral(vals))}::${x.type}`);
+    } else {
+      parts.push(`${ident(x.name)} := ${p.add(vals[vals.length - 1]!)}::${x.type}`); // last value wins
+    }
+  }
+  return { call: `${fn}(${parts.join(', ')})`, from: null };
 }
 
-export type Operator =
-  | 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch' | 'in' | 'is'
-  | 'isdistinct' | 'fts' | 'plfts' | 'phfts' | 'wfts' | 'cs' | 'cd' | 'ov' | 'sl' | 'sr' | 'nxr' | 'nxl' | 'adj';
-
-export const OPERATORS: ReadonlySet<string> = new Set<Operator>([
-  'eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch', 'in', 'is', 'isdistinct',
-  'fts', 'plfts', 'phfts', 'wfts', 'cs', 'cd', 'ov', 'sl', 'sr', 'nxr', 'nxl', 'adj',
+const CASTS = new Set([
+  'text', 'varchar', 'char', 'character varying', 'int', 'int2', 'int4', 'int8', 'integer', 'smallint', 'bigint',
+  'numeric', 'decimal', 'real', 'float', 'float4', 'float8', 'double precision', 'boolean', 'bool', 'json', 'jsonb',
+  'date', 'time', 'timetz', 'timestamp', 'timestamptz', 'interval', 'uuid', 'money', 'inet', 'cidr', 'bytea',
 ]);
 
-export interface OpExpr {
-  negated: boolean;
-  op: Operator;
-  /** `any` / `all` quantifier (eq, neq, gt…, like, ilike, match, imatch) */
-  quant?: 'any' | 'all';
-  /** text search configuration for fts operators */
-  lang?: string;
-  /** the raw value (for `in`: the list items) */
-  value: string;
-  list?: string[];
+/** The SQL type a filter value is cast to, and whether that type is an array type. */
+interface ValueType {
+  type: string;
+  array: boolean;
+  /** Postgres parses the value as JSON (json, jsonb, arrays of them) */
+  json: boolean;
 }
 
-export interface Filter {
-  kind: 'filter';
-  field: Field;
-  expr: OpExpr;
-}
+const TEXT: ValueType = { type: 'text', array: false, json: false };
 
-export interface Logic {
-  kind: 'logic';
-  negated: boolean;
-  op: 'and' | 'or';
-  children: Condition[];
-}
-
-export type Condition = Filter | Logic;
-
-class Fail extends Error {
-  constructor(readonly col: number, readonly expected: string) {
-    super(expected);
+export class QueryBuilder {
+  private readonly columns: Map<string, number>;
+  constructor(private readonly r: Routine, private readonly types: Map<number, PgType>, private readonly maxJsonDepth = 64) {
+    this.columns = new Map(r.columns.map((c) => [c.name, c.typeOid]));
   }
-}
 
-function parseFail(what: string, input: string, e: unknown): never {
-  if (e instanceof Fail) {
-    throw pgrst.parse(`"failed to parse ${what} (${input})" (line 1, column ${e.col + 1})`, e.expected);
+  private unknown(name: string): ApiError {
+    return new ApiError(400, '42703', `column ${this.r.name}.${name} does not exist`);
   }
-  throw e;
-}
 
-const NAME = /^[^,.:()\->'"*\s]+/u;
+  /** The column (a catalog name, quoted) and its JSON path (keys and indexes are parameters). */
+  field(f: Field, p: Params): string {
+    if (this.r.kind !== 'composite') throw this.unknown(f.name);
+    if (!this.columns.has(f.name)) throw this.unknown(f.name);
+    let s = `${SOURCE}.${ident(f.name)}`;
+    if (f.path.length === 0) return s;
+    for (const step of f.path) s += ` ${step.arrow} ${typeof step.key === 'number' ? `${p.add(String(step.key))}::integer` : p.add(step.key)}`;
+    return `(${s})`;
+  }
 
-/** A field: name or "quoted name", then JSON path steps. `p` is the cursor. */
-function field(s: string, p: { i: number }): Field {
-  const name = ident(s, p);
-  const path: JsonStep[] = [];
-  for (;;) {
-    const arrow = s.startsWith('->>', p.i) ? '->>' : s.startsWith('->', p.i) ? '->' : null;
-    if (!arrow) break;
-    p.i += arrow.length;
-    const m = /^-?\d+(?![^,.:()\-\s>])/.exec(s.slice(p.i));
-    if (m) {
-      path.push({ arrow, key: Number(m[0]) });
-      p.i += m[0].length;
+  /**
+   * The type a value compared with this field is cast to: the column's type from the catalog (a domain's
+   * base type, as an untyped literal would be resolved), text after `->>`, json/jsonb after `->`.
+   */
+  valueType(f: Field): ValueType {
+    const base = resolveDomain(this.types, this.columns.get(f.name)!);
+    if (f.path.length > 0) {
+      const last = f.path[f.path.length - 1]!;
+      if (last.arrow === '->' && base && base.schema === 'pg_catalog' && (base.name === 'json' || base.name === 'jsonb')) {
+        return { type: base.formatted, array: false, json: true };
+      }
+      return TEXT;
+    }
+    if (!base) return TEXT;
+    return { type: base.formatted, array: base.elemOid != null, json: holdsJson(this.types, base.oid) };
+  }
+
+  /**
+   * The select list. Output names that are not catalog column names (aliases, JSON path keys) never
+   * become SQL identifiers: such a column gets a generated name and `rename` maps it back, applied to
+   * the JSON body by the gateway (renameRowKeys).
+   */
+  selectList(items: SelectItem[] | undefined, p: Params): { sql: string; names: string[]; rename: Map<string, string> | null } {
+    if (this.r.kind !== 'composite') return { sql: `${SOURCE}.pgrst_scalar`, names: ['pgrst_scalar'], rename: null };
+    const all = this.r.columns.map((c) => c.name);
+    if (!items || items.length === 0) return { sql: `${SOURCE}.*`, names: all, rename: null };
+    const parts: string[] = [];
+    const names: string[] = [];
+    let rename: Map<string, string> | null = null;
+    let n = 0;
+    for (const it of items) {
+      if (it.star) {
+        parts.push(`${SOURCE}.*`);
+        names.push(...all);
+        continue;
+      }
+      let expr = this.field(it.field, p);
+      if (it.cast) {
+        const t = it.cast.toLowerCase().replace(/\s+/g, ' ');
+        const array = t.endsWith('[]');
+        const base = array ? t.slice(0, -2) : t;
+        // only names from the fixed list reach the text
+        if (!CASTS.has(base)) throw new ApiError(400, '42704', `type "${it.cast}" does not exist`);
+        expr = `(${expr})::${base}${array ? '[]' : ''}`;
+      }
+      const last = it.field.path[it.field.path.length - 1];
+      const name = it.alias ?? (last ? String(last.key) : it.field.name);
+      let sqlName = name;
+      if (!this.columns.has(name)) {
+        do sqlName = `pgrst_${++n}`;
+        while (this.columns.has(sqlName));
+        (rename ??= new Map()).set(sqlName, name);
+      }
+      parts.push(`${expr} AS ${ident(sqlName)}`);
+      names.push(name);
+    }
+    return { sql: parts.join(', '), names, rename };
+  }
+
+  condition(c: Condition, p: Params): string {
+    if (c.kind === 'logic') {
+      const inner = c.children.map((x) => this.condition(x, p)).join(c.op === 'and' ? ' AND ' : ' OR ');
+      const s = `(${inner || (c.op === 'and' ? 'true' : 'false')})`;
+      return c.negated ? `NOT ${s}` : s;
+    }
+    const vt = this.valueType(c.field);
+    if (vt.json && !PATTERN_OPS.has(c.expr.op)) {
+      // Postgres' JSON parser recurses: refuse what would exhaust its stack (54001) before sending it
+      for (const v of c.expr.list ?? [c.expr.value]) checkJsonDepth(v, this.maxJsonDepth, `filter on ${c.field.name}`);
+    }
+    const s = opSql(this.field(c.field, p), vt, c.expr, p);
+    return c.expr.negated ? `NOT (${s})` : s;
+  }
+
+  orderBy(terms: OrderTerm[], p: Params): string {
+    return terms.map((t) => {
+      let s = this.field(t.field, p);
+      if (t.dir) s += t.dir === 'asc' ? ' ASC' : ' DESC';
+      if (t.nulls) s += t.nulls === 'nullsfirst' ? ' NULLS FIRST' : ' NULLS LAST';
+      return s;
+    }).join(', ');
+  }
+
+  /**
+   * The main statement. Without a count the call is planned as a plain FROM item (no CTE), and without
+   * any shaping the aggregates run straight over it: the cheapest statement to parse and plan.
+   * `p` already holds the call's parameters (callSql).
+   */
+  statement(call: { call: string; from: string | null }, shape: Shape, p: Params): MainStatement {
+    const r = this.r;
+    const lateral = call.from ? `${call.from}, LATERAL ` : '';
+    // the call as a FROM item named pgrst_source; scalar results get the column pgrst_scalar
+    const fromItem = r.kind === 'composite'
+      ? `${lateral}${call.call} ${SOURCE}`
+      : `${lateral}${call.call} AS ${SOURCE}(pgrst_scalar)`;
+    const sel = this.selectList(shape.select, p);
+    const where = shape.conditions.length ? ` WHERE ${shape.conditions.map((c) => this.condition(c, p)).join(' AND ')}` : '';
+    const order = shape.order && shape.order.length ? ` ORDER BY ${this.orderBy(shape.order, p)}` : '';
+    const limit = shape.limit !== null ? ` LIMIT ${p.add(String(shape.limit))}::bigint` : '';
+    const offset = shape.offset > 0 ? ` OFFSET ${p.add(String(shape.offset))}::bigint` : '';
+    // (a single OUT/TABLE column makes the scan's whole-row value a bare scalar: those take the subquery)
+    const plain = !(r.kind === 'composite' && r.fn.outputs.length === 1) && !shape.count && !shape.select?.length && !where && !order && !limit && !offset && shape.media.kind !== 'csv';
+
+    // rows are aggregated from `t`: the function scan itself (plain) or the shaped subquery
+    const t = plain ? SOURCE : '_postgrest_t';
+    const single = !r.returnsSet || shape.media.kind === 'singular';
+    let body: string;
+    if (r.kind === 'void') body = 'NULL::text';
+    else if (shape.media.kind === 'csv') {
+      body = `CASE WHEN pg_catalog.count(${t}) = 0 THEN '' ELSE ${p.add(sel.names.join(','))} END || E'\\n' || ` +
+        `coalesce(pg_catalog.string_agg(pg_catalog.substr(${t}::text, 2, pg_catalog.length(${t}::text) - 2), E'\\n'), '')`;
     } else {
-      path.push({ arrow, key: ident(s, p) });
+      let elem: string;
+      if (r.kind === 'composite') elem = shape.media.stripNulls ? `pg_catalog.json_strip_nulls(pg_catalog.row_to_json(${t}))` : t;
+      else elem = `${t}.pgrst_scalar`;
+      body = single
+        ? `coalesce(pg_catalog.json_agg(${elem})->0, 'null')::text`
+        : `coalesce(pg_catalog.json_agg(${elem}), '[]')::text`;
     }
-  }
-  return { name, path };
-}
-
-function ident(s: string, p: { i: number }): string {
-  if (s[p.i] === '"') {
-    let out = '';
-    let i = p.i + 1;
-    while (i < s.length && s[i] !== '"') {
-      if (s[i] === '\\' && i + 1 < s.length) i++;
-      out += s[i];
-      i++;
-    }
-    if (i >= s.length) throw new Fail(i, 'unexpected end of input expecting "\\""');
-    p.i = i + 1;
-    return out;
-  }
-  const m = NAME.exec(s.slice(p.i));
-  if (!m) throw new Fail(p.i, s.length > p.i ? `unexpected "${s[p.i]}" expecting field name (* or [a..z0..9_$])` : 'unexpected end of input expecting field name (* or [a..z0..9_$])');
-  p.i += m[0].length;
-  return m[0];
-}
-
-export function parseSelect(input: string): SelectItem[] {
-  try {
-    const items: SelectItem[] = [];
-    const p = { i: 0 };
-    const s = input;
-    for (;;) {
-      if (s[p.i] === '*') {
-        p.i++;
-        items.push({ star: true, field: { name: '*', path: [] } });
-      } else {
-        let alias: string | undefined;
-        const save = p.i;
-        const first = ident(s, p);
-        if (s[p.i] === ':' && s[p.i + 1] !== ':') {
-          alias = first;
-          p.i++;
-        } else {
-          p.i = save;
-        }
-        const f = field(s, p);
-        if (s[p.i] === '(' || s[p.i] === '!') {
-          throw new Fail(p.i, 'embedding is not supported on function results');
-        }
-        let cast: string | undefined;
-        if (s.startsWith('::', p.i)) {
-          p.i += 2;
-          const m = /^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?/.exec(s.slice(p.i));
-          if (!m) throw new Fail(p.i, 'expecting a type name');
-          cast = m[0].trim();
-          p.i += m[0].length;
-        }
-        items.push({ field: f, alias, cast });
-      }
-      if (p.i >= s.length) break;
-      if (s[p.i] !== ',') throw new Fail(p.i, `unexpected "${s[p.i]}" expecting "," or end of input`);
-      p.i++;
-      if (p.i >= s.length) break; // trailing comma tolerated
-    }
-    return items;
-  } catch (e) {
-    return parseFail('select parameter', input, e);
-  }
-}
-
-export function parseOrder(input: string): OrderTerm[] {
-  try {
-    const terms: OrderTerm[] = [];
-    const p = { i: 0 };
-    const s = input;
-    for (;;) {
-      const f = field(s, p);
-      const t: OrderTerm = { field: f };
-      while (s[p.i] === '.') {
-        const m = /^\.(asc|desc|nullsfirst|nullslast)(?=$|[.,])/.exec(s.slice(p.i));
-        if (!m) throw new Fail(p.i + 1, `unexpected "${s[p.i + 1] ?? ''}" expecting "asc", "desc", "nullsfirst" or "nullslast"`);
-        if (m[1] === 'asc' || m[1] === 'desc') {
-          if (t.dir || t.nulls) throw new Fail(p.i + 1, 'unexpected direction');
-          t.dir = m[1];
-        } else {
-          if (t.nulls) throw new Fail(p.i + 1, 'unexpected nulls option');
-          t.nulls = m[1] as OrderTerm['nulls'];
-        }
-        p.i += m[0].length;
-      }
-      terms.push(t);
-      if (p.i >= s.length) break;
-      if (s[p.i] !== ',') throw new Fail(p.i, `unexpected "${s[p.i]}" expecting "," or end of input`);
-      p.i++;
-    }
-    return terms;
-  } catch (e) {
-    return parseFail('order', input, e);
-  }
-}
-
-const OP_RE = /^(not\.)?(eq|neq|gte|gt|lte|lt|like|ilike|match|imatch|in|is|isdistinct|plfts|phfts|wfts|fts|cs|cd|ov|sl|sr|nxr|nxl|adj)(?:\((any|all|[^()]*)\))?\./;
-
-/** Does this query value look like an operator expression (so the key is a filter, not an argument)? */
-export function isOperatorValue(v: string): boolean {
-  return OP_RE.test(v);
-}
-
-/** `[not.]op[(mod)].value` */
-export function parseOpExpr(v: string, what = 'filter'): OpExpr {
-  const m = OP_RE.exec(v);
-  if (!m) throw pgrst.parse(`"failed to parse ${what} (${v})" (line 1, column 1)`, `unexpected "${v[0] ?? ''}" expecting "not" or operator (eq, gt, ...)`);
-  const negated = !!m[1];
-  const op = m[2] as Operator;
-  const mod = m[3];
-  const value = v.slice(m[0].length);
-  const expr: OpExpr = { negated, op, value };
-  if (mod !== undefined) {
-    if (mod === 'any' || mod === 'all') {
-      if (!['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'match', 'imatch'].includes(op)) {
-        throw pgrst.parse(`"failed to parse ${what} (${v})" (line 1, column ${m[0].length})`, `unexpected "(" for operator ${op}`);
-      }
-      expr.quant = mod;
-      expr.list = parseList(value, v, what, '{', '}');
-    } else if (op === 'fts' || op === 'plfts' || op === 'phfts' || op === 'wfts') {
-      expr.lang = mod;
+    const rename = shape.media.kind === 'csv' ? null : sel.rename;
+    const tail = `nullif(pg_catalog.current_setting('response.headers', true), '') AS response_headers, ` +
+      `nullif(pg_catalog.current_setting('response.status', true), '') AS response_status`;
+    let text: string;
+    if (plain) {
+      text = `SELECT NULL::bigint AS total, pg_catalog.count(*) AS page_total, ${body} AS body, ${tail} FROM ${fromItem}`;
+    } else if (!shape.count) {
+      const inner = `SELECT ${sel.sql} FROM ${fromItem}${where}${order}${limit}${offset}`;
+      text = `SELECT NULL::bigint AS total, pg_catalog.count(_postgrest_t) AS page_total, ${body} AS body, ${tail} FROM (${inner}) _postgrest_t`;
     } else {
-      throw pgrst.parse(`"failed to parse ${what} (${v})" (line 1, column ${(m[1]?.length ?? 0) + op.length + 1})`, 'unexpected "("');
+      // a count needs the call's rows twice: a CTE runs the call once
+      const source = r.kind === 'composite'
+        ? `SELECT ${SOURCE}.* FROM ${fromItem}`
+        : `SELECT ${SOURCE}.pgrst_scalar FROM ${fromItem}`;
+      const inner = `SELECT ${sel.sql} FROM ${SOURCE}${where}${order}${limit}${offset}`;
+      const total = `(SELECT pg_catalog.count(*) FROM ${SOURCE}${where})`;
+      text = `WITH ${SOURCE} AS (${source}) SELECT ${total} AS total, pg_catalog.count(_postgrest_t) AS page_total, ${body} AS body, ${tail} FROM (${inner}) _postgrest_t`;
     }
+    return { text, params: p.values, rename };
   }
-  if (op === 'in') expr.list = parseList(value, v, what, '(', ')');
-  if (op === 'is' && !['null', 'not_null', 'true', 'false', 'unknown'].includes(value.toLowerCase())) {
-    throw pgrst.parse(`"failed to parse ${what} (${v})" (line 1, column ${m[0].length + 1})`,
-      'unexpected end of input expecting null or trilean value (unknown, true, false)');
-  }
-  return expr;
 }
 
-/** `(a,"b,c",d)` → ['a', 'b,c', 'd'] */
-function parseList(value: string, whole: string, what: string, open: string, close: string): string[] {
-  if (value[0] !== open || value[value.length - 1] !== close) {
-    throw pgrst.parse(`"failed to parse ${what} (${whole})" (line 1, column ${whole.length - value.length + 1})`, `unexpected "${value[0] ?? ''}" expecting "${open}"`);
-  }
-  const inner = value.slice(1, -1);
-  const out: string[] = [];
-  if (inner.trim() === '') return out;
-  let i = 0;
-  for (;;) {
-    let item = '';
-    while (inner[i] === ' ') i++;
-    if (inner[i] === '"') {
-      i++;
-      while (i < inner.length && inner[i] !== '"') {
-        if (inner[i] === '\\' && i + 1 < inner.length) i++;
-        item += inner[i];
-        i++;
+const SIMPLE_OPS: Record<string, string> = {
+  eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'LIKE', ilike: 'ILIKE', match: '~', imatch: '~*',
+  cs: '@>', cd: '<@', ov: '&&', sl: '<<', sr: '>>', nxr: '&<', nxl: '&>', adj: '-|-', isdistinct: 'IS DISTINCT FROM',
+};
+
+/** Pattern operators take a text pattern whatever the column's type. */
+const PATTERN_OPS = new Set(['like', 'ilike', 'match', 'imatch']);
+
+function opSql(col: string, vt: ValueType, e: OpExpr, p: Params): string {
+  const likeValue = (v: string) => (e.op === 'like' || e.op === 'ilike' ? v.replace(/\*/g, '%') : v);
+  const t = PATTERN_OPS.has(e.op) ? TEXT : vt;
+  switch (e.op) {
+    case 'in':
+      if (e.list!.length === 0) return 'false';
+      // one array parameter (a stable text whatever the list's length); a list of arrays needs one parameter each
+      if (!t.array) return `${col} = ANY(${p.add(arrayLiteral(e.list!))}::${t.type}[])`;
+      return `${col} IN (${e.list!.map((v) => `${p.add(v)}::${t.type}`).join(', ')})`;
+    case 'is': {
+      const v = e.value.toLowerCase();
+      return v === 'null' ? `${col} IS NULL` : v === 'not_null' ? `${col} IS NOT NULL`
+        : v === 'true' ? `${col} IS TRUE` : v === 'false' ? `${col} IS FALSE` : `${col} IS UNKNOWN`;
+    }
+    case 'fts':
+    case 'plfts':
+    case 'phfts':
+    case 'wfts': {
+      const fnName = { fts: 'to_tsquery', plfts: 'plainto_tsquery', phfts: 'phraseto_tsquery', wfts: 'websearch_to_tsquery' }[e.op];
+      const lang = e.lang ? `${p.add(e.lang)}::regconfig, ` : '';
+      return `${col} @@ pg_catalog.${fnName}(${lang}${p.add(e.value)})`;
+    }
+    default: {
+      const op = SIMPLE_OPS[e.op]!;
+      if (e.quant) {
+        return `${col} ${op} ${e.quant === 'any' ? 'ANY' : 'ALL'}(${p.add(arrayLiteral(e.list!.map(likeValue)))}::${t.type}[])`;
       }
-      i++;
-      while (i < inner.length && inner[i] !== ',') i++;
-    } else {
-      while (i < inner.length && inner[i] !== ',') item += inner[i++];
+      if (e.op === 'ov' && /^\(.*\)$/s.test(e.value)) {
+        // ov.(a,b) is the array form of the list syntax
+        return `${col} && ${p.add('{' + e.value.slice(1, -1) + '}')}::${t.type}`;
+      }
+      return `${col} ${op} ${p.add(likeValue(e.value))}::${t.type}`;
     }
-    out.push(item);
-    if (i >= inner.length) break;
-    i++;
   }
-  return out;
-}
-
-export function parseFieldText(key: string): Field {
-  try {
-    const p = { i: 0 };
-    const f = field(key, p);
-    if (p.i !== key.length) throw new Fail(p.i, `unexpected "${key[p.i]}"`);
-    return f;
-  } catch (e) {
-    return parseFail('filter', key, e);
-  }
-}
-
-/** `or=(a.eq.1,and(b.gt.2,c.is.null))`: `op` is the key's operator, `negated` from `not.or`. */
-export function parseLogic(op: 'and' | 'or', negated: boolean, input: string): Logic {
-  const s = input;
-  const p = { i: 0 };
-  try {
-    if (s[0] !== '(') throw new Fail(0, `unexpected "${s[0] ?? ''}" expecting "("`);
-    const children = logicItems(s, p, 1);
-    if (p.i !== s.length) throw new Fail(p.i, `unexpected "${s[p.i]}" expecting end of input`);
-    return { kind: 'logic', negated, op, children };
-  } catch (e) {
-    return parseFail('logic tree', input, e);
-  }
-}
-
-/** How deeply `and(…)`/`or(…)` may nest (an extension: PostgREST has no limit, and a deep tree exhausts a stack). */
-export const MAX_LOGIC_DEPTH = 100;
-
-function logicItems(s: string, p: { i: number }, level: number): Condition[] {
-  // s[p.i] === '('
-  if (level > MAX_LOGIC_DEPTH) throw new Fail(p.i, `logic trees nest at most ${MAX_LOGIC_DEPTH} levels`);
-  p.i++;
-  const out: Condition[] = [];
-  for (;;) {
-    out.push(logicItem(s, p, level));
-    if (s[p.i] === ',') {
-      p.i++;
-      continue;
-    }
-    if (s[p.i] === ')') {
-      p.i++;
-      return out;
-    }
-    throw new Fail(p.i, p.i >= s.length ? 'unexpected end of input expecting "," or ")"' : `unexpected "${s[p.i]}" expecting "," or ")"`);
-  }
-}
-
-function logicItem(s: string, p: { i: number }, level: number): Condition {
-  const m = /^(not\.)?(and|or)\(/.exec(s.slice(p.i, p.i + 8));
-  if (m) {
-    p.i += m[0].length - 1;
-    const children = logicItems(s, p, level + 1);
-    return { kind: 'logic', negated: !!m[1], op: m[2] as 'and' | 'or', children };
-  }
-  const f = field(s, p);
-  if (s[p.i] !== '.') throw new Fail(p.i, `unexpected "${s[p.i] ?? ''}" expecting "."`);
-  p.i++;
-  // the operator expression runs to the next top-level ',' or ')' (values may hold quoted or parenthesized parts)
-  const start = p.i;
-  let depth = 0;
-  let inQuote = false;
-  while (p.i < s.length) {
-    const ch = s[p.i]!;
-    if (inQuote) {
-      if (ch === '\\') p.i++;
-      else if (ch === '"') inQuote = false;
-    } else if (ch === '"') inQuote = true;
-    else if (ch === '(' || ch === '{' || ch === '[') depth++;
-    else if (ch === ')' || ch === '}' || ch === ']') {
-      if (depth === 0) break;
-      depth--;
-    } else if (ch === ',' && depth === 0) break;
-    p.i++;
-  }
-  let text = s.slice(start, p.i);
-  const expr = (() => {
-    try {
-      return parseOpExpr(text, 'logic tree');
-    } catch {
-      throw new Fail(start, `unexpected "${text[0] ?? ''}" expecting "not" or operator (eq, gt, ...)`);
-    }
-  })();
-  // values inside logic trees may be double-quoted to hold reserved characters
-  if (!expr.list && /^".*"$/s.test(expr.value)) {
-    text = expr.value.slice(1, -1).replace(/\\(.)/g, '$1');
-    expr.value = text;
-  }
-  return { kind: 'filter', field: f, expr };
-}
-
-// ---- Prefer ----
-export interface Preferences {
-  count?: 'exact' | 'planned' | 'estimated';
-  tx?: 'commit' | 'rollback';
-  handling?: 'strict' | 'lenient';
-  timezone?: string;
-  maxAffected?: number;
-  return?: string;
-  resolution?: string;
-  missing?: string;
-  invalid: string[];
-}
-
-export function parsePrefer(headers: string | string[] | undefined): Preferences {
-  const prefs: Preferences = { invalid: [] };
-  if (headers === undefined) return prefs;
-  const all = (Array.isArray(headers) ? headers : [headers]).flatMap((h) => h.split(',')).map((x) => x.trim()).filter(Boolean);
-  const seen = new Set<string>();
-  for (const item of all) {
-    const eq = item.indexOf('=');
-    const k = (eq < 0 ? item : item.slice(0, eq)).trim();
-    const v = eq < 0 ? '' : item.slice(eq + 1).trim();
-    if (seen.has(k)) continue;
-    let ok = true;
-    switch (k) {
-      case 'count':
-        if (v === 'exact' || v === 'planned' || v === 'estimated') prefs.count = v;
-        else ok = false;
-        break;
-      case 'tx':
-        if (v === 'commit' || v === 'rollback') prefs.tx = v;
-        else ok = false;
-        break;
-      case 'handling':
-        if (v === 'strict' || v === 'lenient') prefs.handling = v;
-        else ok = false;
-        break;
-      case 'timezone':
-        if (v) prefs.timezone = v;
-        else ok = false;
-        break;
-      case 'max-affected':
-        if (/^\d+$/.test(v)) prefs.maxAffected = Number(v);
-        else ok = false;
-        break;
-      case 'return':
-        if (v === 'minimal' || v === 'representation' || v === 'headers-only') prefs.return = v;
-        else ok = false;
-        break;
-      case 'resolution':
-        if (v === 'merge-duplicates' || v === 'ignore-duplicates') prefs.resolution = v;
-        else ok = false;
-        break;
-      case 'missing':
-        if (v === 'default' || v === 'null') prefs.missing = v;
-        else ok = false;
-        break;
-      default:
-        ok = false;
-    }
-    if (ok) seen.add(k);
-    else prefs.invalid.push(item);
-  }
-  return prefs;
-}
-
-// ---- Accept ----
-export type MediaKind = 'json' | 'singular' | 'csv' | 'openapi';
-export interface Media {
-  kind: MediaKind;
-  stripNulls: boolean;
-}
-
-/** Pick the first acceptable media type (q-values honoured); null when none. */
-export function negotiate(accept: string | undefined, allowed: MediaKind[]): Media | null {
-  if (!accept || accept.trim() === '') return { kind: allowed[0]!, stripNulls: false };
-  const items = accept.split(',').map((raw, idx) => {
-    const parts = raw.split(';').map((x) => x.trim());
-    const type = (parts[0] ?? '').toLowerCase();
-    const params: Record<string, string> = {};
-    for (const p of parts.slice(1)) {
-      const eq = p.indexOf('=');
-      if (eq > 0) params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"|"$/g, '');
-    }
-    const q = params.q !== undefined ? Number(params.q) : 1;
-    return { type, params, q: Number.isFinite(q) ? q : 0, idx };
-  }).filter((x) => x.type && x.q > 0);
-  items.sort((a, b) => b.q - a.q || a.idx - b.idx);
-  for (const it of items) {
-    const strip = it.params.nulls === 'stripped';
-    let kind: MediaKind | null = null;
-    switch (it.type) {
-      case '*/*':
-      case 'application/*':
-        kind = allowed[0]!;
-        break;
-      case 'application/json':
-        kind = allowed.includes('json') ? 'json' : allowed.includes('openapi') ? 'openapi' : null;
-        break;
-      case 'application/vnd.pgrst.array+json':
-      case 'application/vnd.pgrst.array':
-        kind = 'json';
-        break;
-      case 'application/vnd.pgrst.object+json':
-      case 'application/vnd.pgrst.object':
-        kind = 'singular';
-        break;
-      case 'text/csv':
-        kind = 'csv';
-        break;
-      case 'application/openapi+json':
-        kind = 'openapi';
-        break;
-    }
-    if (kind && allowed.includes(kind)) return { kind, stripNulls: strip && (kind === 'json' || kind === 'singular') };
-  }
-  return null;
 }

@@ -1,8 +1,8 @@
-// Which overload a request calls (PostgREST's rules, contract §2.3) and the 404/300 answers.
+// Which overload a request calls (PostgREST's rules: the argument names sent must cover the required
+// parameters and name no others; a single unnamed json/text/xml/bytea parameter takes the body) and the 404/300 answers.
 import { ApiError } from './errors.ts';
 import { routineKey, type Routine, type SchemaCache } from './cache.ts';
-
-export type BodyKind = 'json' | 'form' | 'text' | 'xml' | 'bytea' | 'none';
+import type { BodyKind } from './request-body.ts';
 
 export interface Resolution {
   routine: Routine;

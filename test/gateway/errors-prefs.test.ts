@@ -1,4 +1,4 @@
-// Contract §4.2–§4.6, §6, §7, §5.8: error mapping, RAISE, response GUCs, Prefer, profiles,
+// PostgREST's errors and request context: error mapping, RAISE, response GUCs, Prefer, profiles,
 // pre-request, role settings, the role allow-list.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { useContractSchema } from './contract-schema.ts';
@@ -82,6 +82,43 @@ describe("RAISE SQLSTATE 'PGRST'", () => {
     const c = await req(u('/rpc/raise_pgrst_bad_detail'));
     expect(c.body.details).toBe("Invalid JSON value for DETAIL: 'nope'");
     expect(c.body.hint).toMatch(/status/);
+  });
+});
+
+describe('the reason phrase (status line)', () => {
+  test("a PGRST raise's status_text, else the standard phrase; a PTnnn error's message (PostgREST's RpcSpec)", async () => {
+    await env.db.admin.unsafe(String.raw`
+      create function demo.raise_status_text(p_status int, p_text text) returns void language plpgsql stable as $$
+      begin
+        raise sqlstate 'PGRST' using message = '{"code":"123","message":"ABC","details":"DEF","hint":"XYZ"}',
+          detail = json_build_object('status', p_status, 'status_text', p_text, 'headers', json_build_object('X-Header', 'str'))::text;
+      end $$;
+      create function demo.raise_status_text_bad() returns void language plpgsql stable as $$
+      begin raise sqlstate 'PGRST' using message = '{"code":"1","message":"m"}', detail = '{"status":400,"status_text":5,"headers":{}}'; end $$;`);
+    await env.gw.gateway.reload();
+    const custom = await fetch(u('/rpc/raise_status_text?p_status=332&p_text=My%20Custom%20Status'));
+    expect([custom.status, custom.statusText, custom.headers.get('x-header')]).toEqual([332, 'My Custom Status', 'str']);
+    expect(await custom.json()).toEqual({ code: '123', message: 'ABC', details: 'DEF', hint: 'XYZ' });
+    const notFound = await fetch(u('/rpc/raise_status_text?p_status=404&p_text=My%20Not%20Found'));
+    expect([notFound.status, notFound.statusText]).toEqual([404, 'My Not Found']);
+    const standard = await fetch(u('/rpc/raise_pgrst'));
+    expect([standard.status, standard.statusText]).toEqual([429, 'Too Many Requests']);
+    // status_text must be a string, as the rest of DETAIL
+    const bad = await req(u('/rpc/raise_status_text_bad'));
+    expect([bad.status, bad.body.code, bad.body.details]).toEqual([500, 'PGRST121', `Invalid JSON value for DETAIL: '{"status":400,"status_text":5,"headers":{}}'`]);
+    const pt = await fetch(u(`/rpc/raise_code?p_code=PT402&p_message=${encodeURIComponent('Payment Required Now')}`));
+    expect([pt.status, pt.statusText]).toEqual([402, 'Payment Required Now']);
+    // other codes keep the standard phrase
+    const plain = await fetch(u('/rpc/raise_plain'));
+    expect([plain.status, plain.statusText]).toEqual([400, 'Bad Request']);
+  });
+
+  test('a phrase with line breaks or non-ASCII text is sent as its UTF-8 bytes, control characters as spaces', async () => {
+    const r = await fetch(u(`/rpc/raise_code?p_code=PT409&p_message=${encodeURIComponent('Café\r\nX-Injected: 1')}`));
+    expect(r.status).toBe(409);
+    expect(r.headers.get('x-injected')).toBeNull();
+    expect(Buffer.from(r.statusText, 'latin1').toString('utf8')).toBe('Café  X-Injected: 1');
+    expect((await r.json()).message).toBe('Café\r\nX-Injected: 1');
   });
 });
 

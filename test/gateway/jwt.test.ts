@@ -1,4 +1,4 @@
-// Contract §8: JWT extraction, keys (HS256/384/512 secret, RS256/ES256/EdDSA via JWKS URL and file),
+// PostgREST's JWT handling: extraction, keys (HS256/384/512 secret, RS256/ES256/EdDSA via JWKS URL and file),
 // claims validation with the 30 s skew, exact error codes/texts and challenges, role claim paths.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer, type Server } from 'node:http';

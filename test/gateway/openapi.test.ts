@@ -1,4 +1,4 @@
-// Contract §9: Swagger 2.0 at `/` as PostgREST serves it (filtered by EXECUTE privilege),
+// The API description: Swagger 2.0 at `/` as PostgREST serves it (filtered by EXECUTE privilege),
 // OpenAPI 3.1 at /openapi.json, and the /docs page assets.
 import { describe, expect, test } from 'vitest';
 import { useContractSchema } from './contract-schema.ts';
@@ -63,6 +63,10 @@ describe('GET / (Swagger 2.0)', () => {
     const bad = await req(u('/'), { headers: { Accept: 'text/csv' } });
     expect(bad.status).toBe(406);
     expect(bad.body.code).toBe('PGRST107');
+    // as PostgREST: application/* is not the OpenAPI type, an array type without parameters is JSON
+    const wild = await req(u('/'), { headers: { Accept: 'application/*' } });
+    expect([wild.status, wild.body.message]).toEqual([406, 'None of these media types are available: application/*']);
+    expect((await req(u('/'), { headers: { Accept: 'application/vnd.pgrst.array+json' } })).status).toBe(200);
     const head = await fetch(u('/'), { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');

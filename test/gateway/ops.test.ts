@@ -5,6 +5,7 @@ import { useContractSchema } from './contract-schema.ts';
 import { req } from '../support/http.ts';
 import { startGateway } from '../support/gateway.ts';
 import { applyCode } from '../../src/db/migrate.ts';
+import type { Gateway } from '../../src/gateway/server.ts';
 
 const lines: Record<string, unknown>[] = [];
 const env = useContractSchema({ logLevel: 'info', logger: (l) => lines.push(l), corsOrigins: ['*'] });
@@ -128,6 +129,9 @@ describe('CORS', () => {
       expect(a.headers.get('access-control-allow-origin')).toBe('http://ok.example');
       const b = await fetch(`${gw.url}/rpc/no_args`, { headers: { Origin: 'http://evil.example' } });
       expect(b.headers.get('access-control-allow-origin')).toBeNull();
+      // an OPTIONS answer's own `*` does not replace the allowed origin
+      const o = await fetch(`${gw.url}/rpc/no_args`, { method: 'OPTIONS', headers: { Origin: 'http://ok.example' } });
+      expect([o.status, o.headers.get('access-control-allow-origin')]).toEqual([200, 'http://ok.example']);
     } finally {
       await gw.close();
     }
@@ -187,6 +191,22 @@ describe('schema cache', () => {
   });
 });
 
+/** Resolves at the gateway's next successful schema-cache load; rejects after `deadlineMs`. */
+function nextReload(gateway: Gateway, deadlineMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no schema-cache reload within ${deadlineMs} ms`));
+    }, deadlineMs);
+    const off = gateway.onReload((e) => {
+      if (e.outcome !== 'ok') return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}
+
 describe('schema reload after migrate', () => {
   // The gateway keeps serving from its cache while `migrate` rebuilds `api` and NOTIFYs. Calls that
   // read data tables can still meet migrate's own table locks (policies are re-created): that is the
@@ -206,8 +226,9 @@ describe('schema reload after migrate', () => {
       })();
       await new Promise((r) => setTimeout(r, 100));
       const reloadsBefore = (await req(`${gw.url}/metrics`)).text.match(/lotline_schema_cache_reloads_total\{outcome="ok"\} (\d+)/)![1];
+      const reloaded = nextReload(gw.gateway, 10_000);
       await applyCode(env.db.adminUrl);
-      await new Promise((r) => setTimeout(r, 400));
+      await reloaded; // the NOTIFY sent by applyCode, loaded while the calls keep coming
       stop = true;
       await loop;
       expect(statuses.length).toBeGreaterThan(5);

@@ -1,11 +1,26 @@
-// Contract §1–§4: routing, arguments, overload resolution, access modes, request context.
+// PostgREST's RPC calls: routing, arguments, overload resolution, access modes, request context.
 import { describe, expect, test } from 'vitest';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { useContractSchema } from './contract-schema.ts';
 import { req } from '../support/http.ts';
 
 const env = useContractSchema();
 const u = (p: string) => env.gw.url + p;
+
+/** A request with exactly these headers (fetch would add Accept and others). */
+function rawRequest(url: string, method: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const r = httpRequest(url, { method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    r.on('error', reject);
+    r.end();
+  });
+}
 
 describe('routing and methods', () => {
   test('POST with named JSON args; GET with query args; function names are case-sensitive', async () => {
@@ -41,6 +56,22 @@ describe('routing and methods', () => {
     const q = await req(u('/rpc/add_them'), { method: 'OPTIONS' });
     expect(q.status).toBe(404);
     expect(q.body.code).toBe('PGRST202');
+  });
+
+  test('OPTIONS answers let any origin read them, with or without an Origin header (as PostgREST); its errors do not', async () => {
+    const fn = await rawRequest(u('/rpc/list_items'), 'OPTIONS');
+    expect([fn.status, fn.headers.allow, fn.headers['access-control-allow-origin'], fn.headers['content-length']]).toEqual([200, 'OPTIONS,GET,HEAD,POST', '*', '0']);
+    const root = await rawRequest(u('/'), 'OPTIONS');
+    expect([root.status, root.headers.allow, root.headers['access-control-allow-origin']]).toEqual([200, 'OPTIONS,GET,HEAD', '*']);
+    const missing = await rawRequest(u('/rpc/add_them'), 'OPTIONS');
+    expect([missing.status, missing.headers['access-control-allow-origin']]).toEqual([404, undefined]);
+  });
+
+  test('an empty Accept header accepts nothing: 406 PGRST107 (as PostgREST); no Accept header accepts anything', async () => {
+    const empty = await rawRequest(u('/rpc/no_args'), 'GET', { Accept: '' });
+    expect([empty.status, JSON.parse(empty.body)]).toEqual([406, { code: 'PGRST107', message: 'None of these media types are available: ', details: null, hint: null }]);
+    const absent = await rawRequest(u('/rpc/no_args'), 'GET');
+    expect([absent.status, absent.body]).toEqual([200, '"ok"']);
   });
 
   test.each(['PUT', 'PATCH', 'DELETE'])('%s on /rpc → 405 PGRST101', async (method) => {

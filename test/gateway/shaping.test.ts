@@ -1,4 +1,4 @@
-// Contract §5: result shapes, select/filters/order, ranges and counts, Accept, singular, CSV.
+// PostgREST's result shaping: result shapes, select/filters/order, ranges and counts, Accept, singular, CSV.
 import { describe, expect, test } from 'vitest';
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { useContractSchema } from './contract-schema.ts';
@@ -290,6 +290,32 @@ describe('Accept: singular, csv, nulls=stripped, 406', () => {
     expect(b.body).toEqual({ code: 'PGRST107', message: 'None of these media types are available: application/xml', details: null, hint: null });
     const c = await req(u('/rpc/add_them?a=1&b=2'), { headers: { Accept: 'text/plain' } });
     expect(c.status).toBe(406);
+  });
+
+  test('nulls=stripped: the Content-Type keeps the parameter, as PostgREST renders it', async () => {
+    const a = await req(u('/rpc/nullable_rows?order=id'), { headers: { Accept: 'application/vnd.pgrst.array+json;nulls=stripped' } });
+    expect(a.headers.get('content-type')).toBe('application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8');
+    const b = await req(u('/rpc/nullable_rows?id=eq.3'), { headers: { Accept: 'application/vnd.pgrst.object+json; nulls=stripped' } });
+    expect(b.headers.get('content-type')).toBe('application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8');
+    // without the parameter the array type is plain JSON; on application/json the parameter (an extension) strips but is not echoed
+    expect((await req(u('/rpc/nullable_rows'), { headers: { Accept: 'application/vnd.pgrst.array+json' } })).headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const j = await req(u('/rpc/nullable_rows?id=eq.3'), { headers: { Accept: 'application/json;nulls=stripped' } });
+    expect([j.body, j.headers.get('content-type')]).toEqual([[{ id: 3 }], 'application/json; charset=utf-8']);
+  });
+
+  test("PostgREST's negotiation: application/* is no type it serves (406); specificity breaks q-value ties; q=0 still counts", async () => {
+    const wild = await req(u('/rpc/list_items'), { headers: { Accept: 'application/*' } });
+    expect([wild.status, wild.body]).toEqual([406, { code: 'PGRST107', message: 'None of these media types are available: application/*', details: null, hint: null }]);
+    // the 406 lists the types in the order they were tried, as PostgREST renders them
+    const none = await req(u('/rpc/list_items'), { headers: { Accept: 'application/xml;q=0.9, text/plain, application/*' } });
+    expect(none.body.message).toBe('None of these media types are available: text/plain, application/*, application/xml');
+    // among equal q-values: more parameters first, wildcards last
+    const single = await req(u('/rpc/items_between?p_min=2&p_max=2'), { headers: { Accept: '*/*, application/vnd.pgrst.object+json' } });
+    expect(single.headers.get('content-type')).toBe('application/vnd.pgrst.object+json; charset=utf-8');
+    const stripped = await req(u('/rpc/nullable_rows?id=eq.3'), { headers: { Accept: 'application/json, application/vnd.pgrst.object+json;nulls=stripped' } });
+    expect(stripped.body).toEqual({ id: 3 });
+    const q0 = await req(u('/rpc/list_items?select=id&limit=1'), { headers: { Accept: 'text/csv;q=0' } });
+    expect([q0.status, q0.text]).toEqual([200, 'id\n1']);
   });
 
   test('successful responses carry Vary', async () => {

@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { arrayLiteral, ident, Params } from '../../src/gateway/sqltext.ts';
-import { jsonDepth } from '../../src/gateway/jsonraw.ts';
-import { renameRowKeys } from '../../src/gateway/plan.ts';
+import { jsonDepth, renameRowKeys } from '../../src/gateway/jsonraw.ts';
 
 let db: TestDb;
 beforeAll(async () => {
