@@ -8,12 +8,10 @@ language plpgsql volatile security invoker set search_path = ''
 as $$
 declare v data.locations;
 begin
-  if _location_id is null then
-    perform app.invalid(_field, 'required', format('%s is required', _field));
-  end if;
+  perform app.check_required(_location_id, _field);
   select * into v from data.locations l where l.brand_id = _brand_id and l.id = _location_id for share;
   if not found then
-    perform app.raise('PT404', format('Location %s not found', _location_id), jsonb_build_object('field', _field, 'rule', 'exists'));
+    perform app.not_found('Location', _location_id, _field);
   end if;
   if v.archived_at is not null then
     perform app.raise('PT409', format('Location "%s" is archived and takes no stock', v.name),
@@ -36,12 +34,10 @@ declare
   v_pending bigint;
 begin
   perform app.require_role(_brand_id, 'admin', 'inventory:write');
-  if _location_id is null then
-    perform app.invalid('_location_id', 'required', '_location_id is required');
-  end if;
+  perform app.check_required(_location_id, '_location_id');
   select * into v_row from data.locations l where l.brand_id = _brand_id and l.id = _location_id for update;
   if not found then
-    perform app.raise('PT404', format('Location %s not found', _location_id), jsonb_build_object('field', '_location_id', 'rule', 'exists'));
+    perform app.not_found('Location', _location_id, '_location_id');
   end if;
   if v_row.archived_at is not null then
     perform app.raise('PT409', format('Location "%s" is already archived', v_row.name),
