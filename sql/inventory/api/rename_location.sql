@@ -8,14 +8,7 @@ declare
 begin
   perform app.require_role(_brand_id, 'editor', 'inventory:write');
   v_name := app.check_text(_name, '_name', 200);
-  select * into v_row from data.locations l where l.brand_id = _brand_id and l.id = _location_id for update;
-  if not found then
-    perform app.not_found('Location', _location_id, '_location_id');
-  end if;
-  if v_row.archived_at is not null then
-    perform app.raise('PT409', format('Location "%s" is archived and cannot be renamed', v_row.name),
-                      jsonb_build_object('field', '_location_id', 'rule', 'state', 'state', 'archived'));
-  end if;
+  perform app.location_for_update(_brand_id, _location_id, 'archived and cannot be renamed');
   begin
     update data.locations l set name = v_name where l.brand_id = _brand_id and l.id = _location_id returning * into v_row;
   exception when unique_violation then
