@@ -74,9 +74,7 @@ declare v_role text;
 begin
   perform app.require_user();
   perform app.require_scope(_scope);
-  if _brand_id is null then
-    perform app.invalid('_brand_id', 'required', '_brand_id is required');
-  end if;
+  perform app.check_required(_brand_id, '_brand_id');
   v_role := app.member_role(_brand_id);
   if app.role_rank(v_role) < app.role_rank(_min_role) then
     perform app.raise('42501', format('Forbidden: %s role required on brand %s', _min_role, _brand_id),

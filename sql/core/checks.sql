@@ -89,8 +89,37 @@ begin
   return _value;
 end
 $$;
+
+-- A number in [_min, _max] (paging limits): 22023 rule range, "<field> must be between <min> and <max>".
+create or replace function app.check_between(_value numeric, _field text, _min numeric, _max numeric)
+returns void
+language plpgsql immutable security invoker set search_path = ''
+as $$
+begin
+  if _value is null or _value < _min or _value > _max then
+    perform app.invalid(_field, 'range', format('%s must be between %s and %s', _field, _min, _max));
+  end if;
+end
+$$;
+
+-- A number >= _min (rule min, null included) and, when _max is given, <= _max (rule max).
+create or replace function app.check_min_max(_value numeric, _field text, _min numeric, _max numeric default null)
+returns void
+language plpgsql immutable security invoker set search_path = ''
+as $$
+begin
+  if _value is null or _value < _min then
+    perform app.invalid(_field, 'min', format('%s must be >= %s', _field, _min));
+  end if;
+  if _value > _max then
+    perform app.invalid(_field, 'max', format('%s must be <= %s', _field, _max));
+  end if;
+end
+$$;
+
 grant execute on function app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
-  app.check_text(text, text, integer, boolean), app.check_object(jsonb, text) to authenticated, anon;
+  app.check_text(text, text, integer, boolean), app.check_object(jsonb, text),
+  app.check_between(numeric, text, numeric, numeric), app.check_min_max(numeric, text, numeric, numeric) to authenticated, anon;
 -- the definers (owned by lotline_auth) validate their arguments with these
 grant execute on function app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
   app.check_text(text, text, integer, boolean) to lotline_auth;

@@ -24,4 +24,35 @@ returns void
 language sql volatile security invoker set search_path = ''
 as $$ select app.raise('22023', _message, jsonb_build_object('field', _field, 'rule', _rule)) $$;
 
-grant execute on function app.raise(text, text, jsonb, text), app.invalid(text, text, text) to anon, authenticated, lotline_auth;
+-- A missing argument: 22023 "<field> is required", {"field", "rule": "required"}.
+create or replace function app.check_required(_value anyelement, _field text)
+returns void
+language plpgsql immutable security invoker set search_path = ''
+as $$
+begin
+  if _value is null then
+    perform app.invalid(_field, 'required', format('%s is required', _field));
+  end if;
+end
+$$;
+
+-- An absent (or invisible) row: PT404 "<what> <id> not found", {"field", "rule": "exists"} and _details.
+create or replace function app.not_found(_what text, _id anyelement, _field text, _details jsonb default null)
+returns void
+language sql volatile security invoker set search_path = ''
+as $$
+  select app.raise('PT404', format('%s %s not found', _what, _id),
+                   jsonb_build_object('field', _field, 'rule', 'exists') || coalesce(_details, '{}'))
+$$;
+
+-- A duplicate: 23505 with _message, {"field", "rule": "unique", "value"} and _details.
+create or replace function app.already_exists(_message text, _field text, _value anyelement, _details jsonb default null)
+returns void
+language sql volatile security invoker set search_path = ''
+as $$
+  select app.raise('23505', _message, jsonb_build_object('field', _field, 'rule', 'unique', 'value', _value) || coalesce(_details, '{}'))
+$$;
+
+grant execute on function app.raise(text, text, jsonb, text), app.invalid(text, text, text),
+  app.check_required(anyelement, text), app.not_found(text, anyelement, text, jsonb),
+  app.already_exists(text, text, anyelement, jsonb) to anon, authenticated, lotline_auth;

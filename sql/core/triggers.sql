@@ -1,4 +1,4 @@
--- Row guards shared by data tables. Attached in each domain's policies.sql.
+-- Row guards shared by data tables, and how each domain's policies.sql attaches them.
 
 -- _100_touch_updated_at: bump updated_at and version only when the row really changed,
 -- so an identical write (e.g. a re-pushed sync record) leaves both untouched.
@@ -30,3 +30,17 @@ begin
 end
 $$;
 grant execute on function app.tg__touch_updated_at(), app.tg__append_only() to authenticated;
+
+-- (Re)attach a trigger at migrate time: drop it if it exists, create it `<_events> on <_table> for each <_each>`.
+-- Runs only as the migrating owner (nobody else may execute it).
+create or replace procedure app.attach_trigger(_table regclass, _name text, _events text, _function text,
+                                               _each text default 'row')
+language plpgsql security invoker set search_path = ''
+as $$
+begin
+  execute format('drop trigger if exists %I on %s', _name, _table);
+  execute format('create trigger %I %s on %s for each %s execute function %s()', _name, _events, _table, _each, _function);
+end
+$$;
+
+revoke execute on procedure app.attach_trigger(regclass, text, text, text, text) from public;

@@ -18,22 +18,18 @@ begin
   end if;
   perform app.check_quantity(abs(_delta), '_delta');
   v_reason := app.check_text(_reason, '_reason', 2000);
-  if _batch_id is null then
-    perform app.invalid('_batch_id', 'required', '_batch_id is required');
-  end if;
+  perform app.check_required(_batch_id, '_batch_id');
   select * into v_batch from data.batches b where b.brand_id = _brand_id and b.id = _batch_id;
   if not found then
-    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
+    perform app.not_found('Batch', _batch_id, '_batch_id');
   end if;
   if _delta > 0 then
     v_location := app.inventory_location_for_write(_brand_id, _location_id, '_location_id');
   else
-    if _location_id is null then
-      perform app.invalid('_location_id', 'required', '_location_id is required');
-    end if;
+    perform app.check_required(_location_id, '_location_id');
     select * into v_location from data.locations l where l.brand_id = _brand_id and l.id = _location_id;
     if not found then
-      perform app.raise('PT404', format('Location %s not found', _location_id), jsonb_build_object('field', '_location_id', 'rule', 'exists'));
+      perform app.not_found('Location', _location_id, '_location_id');
     end if;
   end if;
 

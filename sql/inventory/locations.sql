@@ -8,16 +8,34 @@ language plpgsql volatile security invoker set search_path = ''
 as $$
 declare v data.locations;
 begin
-  if _location_id is null then
-    perform app.invalid(_field, 'required', format('%s is required', _field));
-  end if;
+  perform app.check_required(_location_id, _field);
   select * into v from data.locations l where l.brand_id = _brand_id and l.id = _location_id for share;
   if not found then
-    perform app.raise('PT404', format('Location %s not found', _location_id), jsonb_build_object('field', _field, 'rule', 'exists'));
+    perform app.not_found('Location', _location_id, _field);
   end if;
   if v.archived_at is not null then
     perform app.raise('PT409', format('Location "%s" is archived and takes no stock', v.name),
                       jsonb_build_object('field', _field, 'rule', 'state', 'state', 'archived', 'location_id', _location_id));
+  end if;
+  return v;
+end
+$$;
+
+-- A location to change (rename, archive): locked FOR UPDATE, 404 when absent, 409 when archived
+-- ('Location "<name>" is <_archived>').
+create or replace function app.location_for_update(_brand_id uuid, _location_id uuid, _archived text)
+returns data.locations
+language plpgsql volatile security invoker set search_path = ''
+as $$
+declare v data.locations;
+begin
+  select * into v from data.locations l where l.brand_id = _brand_id and l.id = _location_id for update;
+  if not found then
+    perform app.not_found('Location', _location_id, '_location_id');
+  end if;
+  if v.archived_at is not null then
+    perform app.raise('PT409', format('Location "%s" is %s', v.name, _archived),
+                      jsonb_build_object('field', '_location_id', 'rule', 'state', 'state', 'archived'));
   end if;
   return v;
 end
@@ -36,17 +54,8 @@ declare
   v_pending bigint;
 begin
   perform app.require_role(_brand_id, 'admin', 'inventory:write');
-  if _location_id is null then
-    perform app.invalid('_location_id', 'required', '_location_id is required');
-  end if;
-  select * into v_row from data.locations l where l.brand_id = _brand_id and l.id = _location_id for update;
-  if not found then
-    perform app.raise('PT404', format('Location %s not found', _location_id), jsonb_build_object('field', '_location_id', 'rule', 'exists'));
-  end if;
-  if v_row.archived_at is not null then
-    perform app.raise('PT409', format('Location "%s" is already archived', v_row.name),
-                      jsonb_build_object('field', '_location_id', 'rule', 'state', 'state', 'archived'));
-  end if;
+  perform app.check_required(_location_id, '_location_id');
+  v_row := app.location_for_update(_brand_id, _location_id, 'already archived');
   select coalesce(sum(s.quantity), 0) into v_stock from data.stock s where s.brand_id = _brand_id and s.location_id = _location_id;
   if v_stock > 0 then
     perform app.raise('PT409', format('Location "%s" still holds stock (%s); move or adjust it out before archiving', v_row.name, v_stock),
@@ -68,3 +77,4 @@ comment on function app.location_archive(uuid, uuid) is
 alter function app.inventory_location_for_write(uuid, uuid, text) owner to lotline_auth;
 revoke execute on function app.inventory_location_for_write(uuid, uuid, text), app.location_archive(uuid, uuid) from public;
 grant execute on function app.location_archive(uuid, uuid) to authenticated;
+grant execute on function app.location_for_update(uuid, uuid, text) to authenticated, lotline_auth;

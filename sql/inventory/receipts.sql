@@ -36,9 +36,8 @@ begin
   on conflict (brand_id, external_reference) do nothing;
   if not found then
     select i.id into v_existing from data.inbounds i where i.brand_id = _brand_id and i.external_reference = _external_reference;
-    perform app.raise('23505', format('An inbound with external reference "%s" was already received', _external_reference),
-                      jsonb_build_object('field', '_external_reference', 'rule', 'unique', 'value', _external_reference,
-                                         'inbound_id', v_existing));
+    perform app.already_exists(format('An inbound with external reference "%s" was already received', _external_reference),
+                               '_external_reference', _external_reference, jsonb_build_object('inbound_id', v_existing));
   end if;
   insert into data.inbound_lines (brand_id, inbound_id, line_no, product_id, batch_id, quantity, expiry_date, batch_created)
   select _brand_id, v_id, l.line_no, l.product_id, l.batch_id, l.quantity, l.expiry_date, coalesce(l.batch_created, false)

@@ -136,8 +136,7 @@ begin
    where not exists (select from data.batches b where b.brand_id = _brand_id and b.id = l.batch_id)
    order by l.index limit 1;
   if found then
-    perform app.raise('PT404', format('Batch %s not found', r.batch_id),
-                      jsonb_build_object('field', format('%s[%s].batch_id', _field, r.index), 'rule', 'exists', 'batch_id', r.batch_id));
+    perform app.not_found('Batch', r.batch_id, format('%s[%s].batch_id', _field, r.index), jsonb_build_object('batch_id', r.batch_id));
   end if;
 end
 $$;

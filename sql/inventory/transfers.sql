@@ -9,12 +9,10 @@ language plpgsql volatile security invoker set search_path = ''
 as $$
 declare v data.transfers;
 begin
-  if _transfer_id is null then
-    perform app.invalid('_transfer_id', 'required', '_transfer_id is required');
-  end if;
+  perform app.check_required(_transfer_id, '_transfer_id');
   select * into v from data.transfers t where t.brand_id = _brand_id and t.id = _transfer_id for update;
   if not found then
-    perform app.raise('PT404', format('Transfer %s not found', _transfer_id), jsonb_build_object('field', '_transfer_id', 'rule', 'exists'));
+    perform app.not_found('Transfer', _transfer_id, '_transfer_id');
   end if;
   if _action in ('update', 'cancel') and v.created_by is distinct from app.current_user_id() and app.role_rank(_role) < app.role_rank('admin') then
     perform app.raise('42501', format('Forbidden: only the creator of transfer %s or an admin may %s it', v.number, _action),

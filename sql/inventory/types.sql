@@ -123,12 +123,16 @@ as $$
              _l.version, _l.archived_at)::api.location
 $$;
 
+-- An inbound receipt as the API returns it, with its lines; 404 naming _inbound_id when there is none.
 create or replace function app.inbound_out(_brand_id uuid, _inbound_id uuid)
 returns api.inbound
-language sql stable security invoker set search_path = ''
+language plpgsql stable security invoker set search_path = ''
 as $$
-  select row(i.id, i.brand_id, i.number, i.location_id, loc.name, i.reference, i.external_reference, i.note,
-             i.received_at, i.created_by, ln.total, ln.lines)::api.inbound
+declare v api.inbound;
+begin
+  select i.id, i.brand_id, i.number, i.location_id, loc.name, i.reference, i.external_reference, i.note,
+         i.received_at, i.created_by, ln.total, ln.lines
+    into v
     from data.inbounds i
     join data.locations loc on loc.brand_id = i.brand_id and loc.id = i.location_id
     cross join lateral (
@@ -138,17 +142,26 @@ as $$
         from data.inbound_lines l
         join data.batches b on b.brand_id = l.brand_id and b.id = l.batch_id
        where l.brand_id = i.brand_id and l.inbound_id = i.id) ln
-   where i.brand_id = _brand_id and i.id = _inbound_id
+   where i.brand_id = _brand_id and i.id = _inbound_id;
+  if not found then
+    perform app.not_found('Inbound', _inbound_id, '_inbound_id');
+  end if;
+  return v;
+end
 $$;
 
+-- A transfer as the API returns it, with its lines; 404 naming _transfer_id when there is none.
 create or replace function app.transfer_out(_brand_id uuid, _transfer_id uuid)
 returns api.transfer
-language sql stable security invoker set search_path = ''
+language plpgsql stable security invoker set search_path = ''
 as $$
-  select row(t.id, t.brand_id, t.number, t.status, t.from_location_id, fl.name, t.to_location_id, tl.name, t.note,
-             t.created_by, t.created_at, t.updated_by, t.updated_at, t.version, t.accepted_by, t.accepted_at,
-             t.declined_by, t.declined_at, t.decline_reason, t.cancelled_by, t.cancelled_at, t.cancel_reason,
-             ln.total, ln.lines)::api.transfer
+declare v api.transfer;
+begin
+  select t.id, t.brand_id, t.number, t.status, t.from_location_id, fl.name, t.to_location_id, tl.name, t.note,
+         t.created_by, t.created_at, t.updated_by, t.updated_at, t.version, t.accepted_by, t.accepted_at,
+         t.declined_by, t.declined_at, t.decline_reason, t.cancelled_by, t.cancelled_at, t.cancel_reason,
+         ln.total, ln.lines
+    into v
     from data.transfers t
     join data.locations fl on fl.brand_id = t.brand_id and fl.id = t.from_location_id
     join data.locations tl on tl.brand_id = t.brand_id and tl.id = t.to_location_id
@@ -159,7 +172,12 @@ as $$
         from data.transfer_lines l
         join data.batches b on b.brand_id = l.brand_id and b.id = l.batch_id
        where l.brand_id = t.brand_id and l.transfer_id = t.id) ln
-   where t.brand_id = _brand_id and t.id = _transfer_id
+   where t.brand_id = _brand_id and t.id = _transfer_id;
+  if not found then
+    perform app.not_found('Transfer', _transfer_id, '_transfer_id');
+  end if;
+  return v;
+end
 $$;
 
 create or replace function app.stock_movement_out(_m data.stock_movements)

@@ -84,9 +84,7 @@ declare
   v_last integer := 0;
   v_val  text;
 begin
-  if v is null or v = '' then
-    perform app.invalid('_uri', 'required', '_uri is required');
-  end if;
+  perform app.check_required(nullif(v, ''), '_uri');
   if length(v) > 2048 then
     perform app.invalid('_uri', 'max_length', '_uri must be at most 2048 characters');
   end if;

@@ -8,6 +8,21 @@
 --   * anon has no table privilege at all: the consumer view is read by one definer (public-view.sql)
 --     that returns only consumer fields — never an internal id, quantity or member.
 
+-- What a batch's serials are shown with (their GS1 Digital Link): the product's GTIN and the batch number.
+-- 404 when the brand has no such batch.
+create or replace function app.serial_batch(_brand_id uuid, _batch_id uuid, out gtin text, out batch_number text)
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  select p.gtin, b.batch_number into gtin, batch_number
+    from data.batches b join data.products p on p.brand_id = b.brand_id and p.id = b.product_id
+   where b.brand_id = _brand_id and b.id = _batch_id;
+  if not found then
+    perform app.not_found('Batch', _batch_id, '_batch_id');
+  end if;
+end
+$$;
+
 -- Checks before serials are created in a batch, then serialises creators of the same batch:
 -- 404 unknown batch, 409 product not serialized, 409 batch archived or recalled.
 create or replace function app.serials_prepare(_brand_id uuid, _batch_id uuid)
@@ -19,15 +34,13 @@ declare
   v_serialized boolean;
   v_product    uuid;
 begin
-  if _batch_id is null then
-    perform app.invalid('_batch_id', 'required', '_batch_id is required');
-  end if;
+  perform app.check_required(_batch_id, '_batch_id');
   select b.status, p.serialized, p.id into v_status, v_serialized, v_product
     from data.batches b
     join data.products p on p.brand_id = b.brand_id and p.id = b.product_id
    where b.brand_id = _brand_id and b.id = _batch_id;
   if not found then
-    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
+    perform app.not_found('Batch', _batch_id, '_batch_id');
   end if;
   if not v_serialized then
     perform app.raise('PT409',
@@ -114,8 +127,8 @@ begin
          where exists (select from data.serials s where s.brand_id = _brand_id and s.batch_id = _batch_id and s.serial_number = x)
             or (select count(*) from unnest(_serial_numbers) y where y = x) > 1
          limit 1;
-        perform app.raise('23505', format('Serial number "%s" already exists in batch %s', v_dup, _batch_id),
-                          jsonb_build_object('field', '_serials', 'rule', 'unique', 'value', v_dup));
+        perform app.already_exists(format('Serial number "%s" already exists in batch %s', v_dup, _batch_id),
+                                   '_serials', v_dup);
       else
         raise;
       end if;
@@ -189,7 +202,7 @@ end
 $$;
 
 revoke execute on function app.serials_insert(uuid, uuid, integer, text[]), app.serials_void(uuid, uuid, text, text) from public;
-grant execute on function app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid),
+grant execute on function app.serial_batch(uuid, uuid), app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid),
   app.serials_insert(uuid, uuid, integer, text[]), app.serials_void(uuid, uuid, text, text) to authenticated;
 -- what the lotline_auth definers call
 grant execute on function app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid), app.tg__serials_guard() to lotline_auth;

@@ -6,18 +6,8 @@ returns void
 language plpgsql stable security invoker set search_path = ''
 as $$
 begin
-  if _page is null or _page < 1 then
-    perform app.invalid('_page', 'min', '_page must be >= 1');
-  end if;
-  if _page > 1000000 then
-    perform app.invalid('_page', 'max', '_page must be <= 1000000');
-  end if;
-  if _limit is null or _limit < 1 then
-    perform app.invalid('_limit', 'min', '_limit must be >= 1');
-  end if;
-  if _limit > 100 then
-    perform app.invalid('_limit', 'max', '_limit must be <= 100');
-  end if;
+  perform app.check_min_max(_page, '_page', 1, 1000000);
+  perform app.check_min_max(_limit, '_limit', 1, 100);
 end
 $$;
 

@@ -6,7 +6,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const SQL_DIR = join(ROOT, 'sql');
 
 /** sql/core/, in the order applied (each file grants what it creates, so later files may name earlier ones). */
-export const CORE_FILES = ['errors', 'claims', 'act-as', 'authz', 'triggers', 'checks', 'gtin'] as const;
+export const CORE_FILES = ['errors', 'claims', 'act-as', 'authz', 'triggers', 'rls', 'checks', 'gtin'] as const;
 
 /**
  * The domain rooms sql/<domain>/, in the order applied. A new domain joins by adding its folder here,

@@ -20,8 +20,7 @@ begin
   perform app.require_role(_brand_id, 'editor', 'products:write');
   if _supplier_id is not null and not exists (
        select from data.suppliers s where s.brand_id = _brand_id and s.id = _supplier_id) then
-    perform app.raise('PT404', format('Supplier %s not found', _supplier_id),
-                      jsonb_build_object('field', '_supplier_id', 'rule', 'exists'));
+    perform app.not_found('Supplier', _supplier_id, '_supplier_id');
   end if;
   begin
     insert into data.products (brand_id, name, gtin, sku, ean, article_code, unit, expirable, serialized,
@@ -40,8 +39,8 @@ begin
             coalesce(app.check_object(_attributes, '_attributes'), '{}'))
     returning * into v_row;
   exception when unique_violation then
-    perform app.raise('23505', format('Product with external id "%s" already exists', _external_id),
-                      jsonb_build_object('field', '_external_id', 'rule', 'unique', 'value', _external_id));
+    perform app.already_exists(format('Product with external id "%s" already exists', _external_id),
+                               '_external_id', _external_id);
   end;
   return app.product_out(v_row);
 end

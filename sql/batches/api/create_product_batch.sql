@@ -19,17 +19,14 @@ declare
   v_number text;
 begin
   perform app.require_role(_brand_id, 'editor', 'batches:write');
-  if _product_id is null then
-    perform app.invalid('_product_id', 'required', '_product_id is required');
-  end if;
+  perform app.check_required(_product_id, '_product_id');
   v_number := app.check_text(_batch_number, '_batch_number', 100);
   perform app.check_quantity(_quantity, '_quantity');
   if _expiry_date is not null and _production_date is not null and _expiry_date < _production_date then
     perform app.invalid('_expiry_date', 'after_production_date', '_expiry_date must not be before _production_date');
   end if;
   if not exists (select from data.products p where p.brand_id = _brand_id and p.id = _product_id) then
-    perform app.raise('PT404', format('Product %s not found', _product_id),
-                      jsonb_build_object('field', '_product_id', 'rule', 'exists'));
+    perform app.not_found('Product', _product_id, '_product_id');
   end if;
   insert into data.batches (brand_id, product_id, batch_number, production_date, quantity, facility_ref,
                             attributes, expiry_date, received_date, unit, external_id, created_by)
@@ -45,11 +42,11 @@ begin
   if not found then
     -- a unique key is taken: say which one
     if exists (select from data.batches b where b.brand_id = _brand_id and b.product_id = _product_id and b.batch_number = v_number) then
-      perform app.raise('23505', format('Batch number "%s" already exists for product %s', v_number, _product_id),
-                        jsonb_build_object('field', '_batch_number', 'rule', 'unique', 'value', v_number));
+      perform app.already_exists(format('Batch number "%s" already exists for product %s', v_number, _product_id),
+                                 '_batch_number', v_number);
     end if;
-    perform app.raise('23505', format('Batch with external id "%s" already exists', _external_id),
-                      jsonb_build_object('field', '_external_id', 'rule', 'unique', 'value', _external_id));
+    perform app.already_exists(format('Batch with external id "%s" already exists', _external_id),
+                               '_external_id', _external_id);
   end if;
   return app.batch_out(v_row);
 end

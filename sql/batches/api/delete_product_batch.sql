@@ -9,7 +9,7 @@ begin
    where b.brand_id = _brand_id and b.id = _batch_id and (_product_id is null or b.product_id = _product_id)
      for update;
   if not found then
-    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
+    perform app.not_found('Batch', _batch_id, '_batch_id');
   end if;
   begin
     delete from data.batches b where b.brand_id = _brand_id and b.id = _batch_id;

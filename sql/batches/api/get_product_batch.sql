@@ -5,10 +5,9 @@ as $$
 declare v_row data.batches;
 begin
   perform app.require_role(_brand_id, 'viewer', 'batches:read');
-  select * into v_row from data.batches b
-   where b.brand_id = _brand_id and b.product_id = _product_id and b.id = _batch_id;
-  if not found then
-    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
+  v_row := app.batch_of(_brand_id, _batch_id);
+  if v_row.product_id is distinct from _product_id then
+    perform app.not_found('Batch', _batch_id, '_batch_id');   -- a batch of another product: as if absent
   end if;
   return app.batch_out(v_row);
 end

@@ -15,8 +15,7 @@ begin
      order by b.created_at, b.id;
   -- a product has batches only if it exists (foreign key), so its existence is checked only when none came back
   if not found and not exists (select from data.products p where p.brand_id = _brand_id and p.id = _product_id) then
-    perform app.raise('PT404', format('Product %s not found', _product_id),
-                      jsonb_build_object('field', '_product_id', 'rule', 'exists'));
+    perform app.not_found('Product', _product_id, '_product_id');
   end if;
 end
 $$;

@@ -51,9 +51,7 @@ begin
   if v_dir not in ('asc', 'desc') then
     perform app.invalid('_direction', 'enum', '_direction must be asc or desc');
   end if;
-  if _limit is null or _limit < 1 or _limit > 100 then
-    perform app.invalid('_limit', 'range', '_limit must be between 1 and 100');
-  end if;
+  perform app.check_between(_limit, '_limit', 1, 100);
   if _page is not null and (_page < 1 or _page > 100000) then
     perform app.invalid('_page', 'range', '_page must be between 1 and 100000');
   end if;

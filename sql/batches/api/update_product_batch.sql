@@ -24,14 +24,7 @@ begin
     end if;
   end loop;
 
-  select * into v_row from data.batches b where b.brand_id = _brand_id and b.id = _batch_id for update;
-  if not found then
-    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
-  end if;
-  if _expected_version is not null and _expected_version <> v_row.version then
-    perform app.raise('PT412', format('Batch %s is at version %s, not %s', _batch_id, v_row.version, _expected_version),
-                      jsonb_build_object('field', '_expected_version', 'rule', 'current_version', 'current', v_row.version));
-  end if;
+  v_row := app.batch_for_update(_brand_id, _batch_id, _expected_version);
   if v_row.status = 'archived' then
     perform app.raise('PT409', format('Batch %s is archived and cannot be changed', _batch_id),
                       jsonb_build_object('field', '_batch_id', 'rule', 'state', 'status', v_row.status));
@@ -84,11 +77,11 @@ begin
     if _patch ? 'batch_number' and exists (
          select from data.batches b where b.brand_id = _brand_id and b.product_id = v_row.product_id
             and b.batch_number = v_row.batch_number and b.id <> _batch_id) then
-      perform app.raise('23505', format('Batch number "%s" already exists for product %s', v_row.batch_number, v_row.product_id),
-                        jsonb_build_object('field', '_patch.batch_number', 'rule', 'unique', 'value', v_row.batch_number));
+      perform app.already_exists(format('Batch number "%s" already exists for product %s', v_row.batch_number, v_row.product_id),
+                                 '_patch.batch_number', v_row.batch_number);
     end if;
-    perform app.raise('23505', format('Batch with external id "%s" already exists', v_row.external_id),
-                      jsonb_build_object('field', '_patch.external_id', 'rule', 'unique', 'value', v_row.external_id));
+    perform app.already_exists(format('Batch with external id "%s" already exists', v_row.external_id),
+                               '_patch.external_id', v_row.external_id);
   end;
   return app.batch_out(v_row);
 end

@@ -10,17 +10,11 @@ language plpgsql stable security invoker set search_path = ''
 as $$
 begin
   perform app.require_role(_brand_id, 'viewer', 'inventory:read');
-  if _location_id is null then
-    perform app.invalid('_location_id', 'required', '_location_id is required');
-  end if;
-  if _limit is null or _limit < 1 or _limit > 100 then
-    perform app.invalid('_limit', 'range', '_limit must be between 1 and 100');
-  end if;
-  if _offset is null or _offset < 0 then
-    perform app.invalid('_offset', 'min', '_offset must be >= 0');
-  end if;
+  perform app.check_required(_location_id, '_location_id');
+  perform app.check_between(_limit, '_limit', 1, 100);
+  perform app.check_min_max(_offset, '_offset', 0);
   if not exists (select from data.locations l where l.brand_id = _brand_id and l.id = _location_id) then
-    perform app.raise('PT404', format('Location %s not found', _location_id), jsonb_build_object('field', '_location_id', 'rule', 'exists'));
+    perform app.not_found('Location', _location_id, '_location_id');
   end if;
   return query
     with p as (

@@ -4,11 +4,9 @@ language plpgsql stable security invoker set search_path = ''
 as $$
 begin
   perform app.require_role(_brand_id, 'viewer', 'inventory:read');
-  if _product_id is null then
-    perform app.invalid('_product_id', 'required', '_product_id is required');
-  end if;
+  perform app.check_required(_product_id, '_product_id');
   if not exists (select from data.products p where p.brand_id = _brand_id and p.id = _product_id) then
-    perform app.raise('PT404', format('Product %s not found', _product_id), jsonb_build_object('field', '_product_id', 'rule', 'exists'));
+    perform app.not_found('Product', _product_id, '_product_id');
   end if;
   return query
     with b as (

@@ -16,8 +16,7 @@ begin
   on conflict do nothing
   returning * into v_row;
   if not found then
-    perform app.raise('23505', format('A location named "%s" already exists', v_name),
-                      jsonb_build_object('field', '_name', 'rule', 'unique', 'value', v_name));
+    perform app.already_exists(format('A location named "%s" already exists', v_name), '_name', v_name);
   end if;
   return app.location_out(v_row);
 end

@@ -13,12 +13,8 @@ declare
   v_id uuid;
 begin
   perform app.require_role(_brand_id, 'editor', 'inventory:write');
-  if _from_location_id is null then
-    perform app.invalid('_from_location_id', 'required', '_from_location_id is required');
-  end if;
-  if _to_location_id is null then
-    perform app.invalid('_to_location_id', 'required', '_to_location_id is required');
-  end if;
+  perform app.check_required(_from_location_id, '_from_location_id');
+  perform app.check_required(_to_location_id, '_to_location_id');
   if _from_location_id = _to_location_id then
     perform app.invalid('_to_location_id', 'differs_from_source', '_to_location_id must differ from _from_location_id');
   end if;

@@ -2,14 +2,9 @@ create function api.get_inbound(_brand_id uuid, _inbound_id uuid)
 returns api.inbound
 language plpgsql stable security invoker set search_path = ''
 as $$
-declare v api.inbound;
 begin
   perform app.require_role(_brand_id, 'viewer', 'inventory:read');
-  v := app.inbound_out(_brand_id, _inbound_id);
-  if v.id is null then
-    perform app.raise('PT404', format('Inbound %s not found', _inbound_id), jsonb_build_object('field', '_inbound_id', 'rule', 'exists'));
-  end if;
-  return v;
+  return app.inbound_out(_brand_id, _inbound_id);   -- 404 when there is none
 end
 $$;
 comment on function api.get_inbound(uuid, uuid) is

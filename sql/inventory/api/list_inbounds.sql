@@ -4,12 +4,8 @@ language plpgsql stable security invoker set search_path = ''
 as $$
 begin
   perform app.require_role(_brand_id, 'viewer', 'inventory:read');
-  if _limit is null or _limit < 1 or _limit > 100 then
-    perform app.invalid('_limit', 'range', '_limit must be between 1 and 100');
-  end if;
-  if _offset is null or _offset < 0 then
-    perform app.invalid('_offset', 'min', '_offset must be >= 0');
-  end if;
+  perform app.check_between(_limit, '_limit', 1, 100);
+  perform app.check_min_max(_offset, '_offset', 0);
   return query
     select o.* from (
       select i.id from data.inbounds i

@@ -12,9 +12,7 @@ language plpgsql stable security invoker set search_path = ''
 as $$
 begin
   perform app.require_role(_brand_id, 'viewer', 'inventory:read');
-  if _limit is null or _limit < 1 or _limit > 500 then
-    perform app.invalid('_limit', 'range', '_limit must be between 1 and 500');
-  end if;
+  perform app.check_between(_limit, '_limit', 1, 500);
   return query
     select o.* from data.stock_movements m cross join lateral app.stock_movement_out(m) o
      where m.brand_id = _brand_id

@@ -14,12 +14,8 @@ begin
   if v_status is not null and v_status not in ('pending', 'accepted', 'declined', 'cancelled') then
     perform app.invalid('_status', 'enum', '_status must be one of pending, accepted, declined, cancelled');
   end if;
-  if _limit is null or _limit < 1 or _limit > 100 then
-    perform app.invalid('_limit', 'range', '_limit must be between 1 and 100');
-  end if;
-  if _offset is null or _offset < 0 then
-    perform app.invalid('_offset', 'min', '_offset must be >= 0');
-  end if;
+  perform app.check_between(_limit, '_limit', 1, 100);
+  perform app.check_min_max(_offset, '_offset', 0);
   return query
     select o.* from (
       select t.id from data.transfers t

@@ -26,9 +26,7 @@ declare
   r record;
 begin
   perform app.require_role(_brand_id, 'editor', 'inventory:write');
-  if _location_id is null then
-    perform app.invalid('_location_id', 'required', '_location_id is required');
-  end if;
+  perform app.check_required(_location_id, '_location_id');
   v_reference := app.check_text(_reference, '_reference', 200, false);
   v_external := app.check_text(_external_reference, '_external_reference', 200, false);
   v_note := app.check_text(_note, '_note', 2000, false);
@@ -98,8 +96,7 @@ begin
     v_f := format('_lines[%s]', r.line_no - 1);
     select * into v_product from data.products p where p.brand_id = _brand_id and p.id = r.product_id;
     if not found then
-      perform app.raise('PT404', format('Product %s not found', r.product_id),
-                        jsonb_build_object('field', v_f || '.product_id', 'rule', 'exists'));
+      perform app.not_found('Product', r.product_id, v_f || '.product_id');
     end if;
     -- ON CONFLICT waits for a concurrent receipt creating the same batch, then reuses its row
     insert into data.batches (brand_id, product_id, batch_number, status, expiry_date, received_date, quantity, unit, created_by)

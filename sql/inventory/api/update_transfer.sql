@@ -12,9 +12,7 @@ as $$
 declare v_lines jsonb;
 begin
   perform app.require_role(_brand_id, 'editor', 'inventory:write');
-  if _transfer_id is null then
-    perform app.invalid('_transfer_id', 'required', '_transfer_id is required');
-  end if;
+  perform app.check_required(_transfer_id, '_transfer_id');
   if _lines is not null then
     v_lines := app.parse_transfer_lines(_lines, '_lines');
   end if;

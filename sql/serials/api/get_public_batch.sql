@@ -5,15 +5,13 @@ as $$
 declare v api.consumer_view;
 begin
   -- public: no role check; anon reaches data only through the definer app.public_view
-  if _public_id is null or _public_id = '' then
-    perform app.invalid('_public_id', 'required', '_public_id is required');
-  end if;
+  perform app.check_required(nullif(_public_id, ''), '_public_id');
   if _public_id !~ '^[A-Za-z0-9_-]{1,64}$' then
     perform app.invalid('_public_id', 'format', '_public_id must be 1-64 URL-safe characters (A-Z a-z 0-9 - _)');
   end if;
   select * into v from app.public_view(_public_id => _public_id);
   if not found then
-    perform app.raise('PT404', format('Batch %s not found', _public_id), jsonb_build_object('field', '_public_id', 'rule', 'exists'));
+    perform app.not_found('Batch', _public_id, '_public_id');
   end if;
   return v;
 end

@@ -9,9 +9,7 @@ declare
   v_range   record;
 begin
   perform app.require_role(_brand_id, 'admin', 'serials:write');
-  if _batch_id is null then
-    perform app.invalid('_batch_id', 'required', '_batch_id is required');
-  end if;
+  perform app.check_required(_batch_id, '_batch_id');
   if _serials is null or jsonb_typeof(_serials) <> 'array' then
     perform app.invalid('_serials', 'array', '_serials must be a JSON array of serial numbers (strings or {"serial_number": "…"})');
   end if;

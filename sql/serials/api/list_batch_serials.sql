@@ -8,21 +8,14 @@ declare
   v_number text;
 begin
   perform app.require_role(_brand_id, 'viewer', 'serials:read');
-  if _limit is null or _limit not between 1 and 1000 then
-    perform app.invalid('_limit', 'range', '_limit must be between 1 and 1000');
-  end if;
+  perform app.check_between(_limit, '_limit', 1, 1000);
   if _after_seq is not null and _after_seq < 0 then
     perform app.invalid('_after_seq', 'min', '_after_seq must be >= 0');
   end if;
   if _status is not null and _status not in ('active', 'void') then
     perform app.invalid('_status', 'enum', '_status must be active or void');
   end if;
-  select p.gtin, b.batch_number into v_gtin, v_number
-    from data.batches b join data.products p on p.brand_id = b.brand_id and p.id = b.product_id
-   where b.brand_id = _brand_id and b.id = _batch_id;
-  if not found then
-    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
-  end if;
+  select k.gtin, k.batch_number into v_gtin, v_number from app.serial_batch(_brand_id, _batch_id) k;
   return query
     select o.* from data.serials s cross join lateral app.serial_out(s, v_gtin, v_number) o
      where s.brand_id = _brand_id and s.batch_id = _batch_id and s.seq > coalesce(_after_seq, 0)

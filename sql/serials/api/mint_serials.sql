@@ -5,12 +5,8 @@ as $$
 declare v record;
 begin
   perform app.require_role(_brand_id, 'admin', 'serials:write');
-  if _batch_id is null then
-    perform app.invalid('_batch_id', 'required', '_batch_id is required');
-  end if;
-  if _count is null then
-    perform app.invalid('_count', 'required', '_count is required');
-  end if;
+  perform app.check_required(_batch_id, '_batch_id');
+  perform app.check_required(_count, '_count');
   if _count < 1 or _count > 1000000 then
     perform app.invalid('_count', 'range', '_count must be between 1 and 1000000');
   end if;

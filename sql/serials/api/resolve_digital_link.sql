@@ -10,8 +10,7 @@ begin
   select * into v_dl from app.dl_parse(_uri);
   select * into v from app.public_view(_gtin => v_dl.gtin, _lot => v_dl.lot, _serial => v_dl.serial);
   if not found then
-    perform app.raise('PT404', format('GTIN %s not found', v_dl.gtin),
-                      jsonb_build_object('field', '_uri', 'rule', 'exists', 'gtin', v_dl.gtin));
+    perform app.not_found('GTIN', v_dl.gtin, '_uri', jsonb_build_object('gtin', v_dl.gtin));
   end if;
   return v;
 end

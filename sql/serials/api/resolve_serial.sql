@@ -5,15 +5,13 @@ as $$
 declare v api.consumer_view;
 begin
   -- public: no role check; anon reaches data only through the definer app.public_view
-  if _code is null or _code = '' then
-    perform app.invalid('_code', 'required', '_code is required');
-  end if;
+  perform app.check_required(nullif(_code, ''), '_code');
   if _code !~ '^[A-Za-z0-9_-]{16}$' then
     perform app.invalid('_code', 'format', '_code must be the 16-character URL-safe code printed on the product');
   end if;
   select * into v from app.public_view(_code => _code);
   if not found then
-    perform app.raise('PT404', format('Serial code %s not found', _code), jsonb_build_object('field', '_code', 'rule', 'exists'));
+    perform app.not_found('Serial code', _code, '_code');
   end if;
   return v;
 end

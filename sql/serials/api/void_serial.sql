@@ -8,19 +8,10 @@ declare
   v_number text;
 begin
   perform app.require_role(_brand_id, 'admin', 'serials:write');
-  if _batch_id is null then
-    perform app.invalid('_batch_id', 'required', '_batch_id is required');
-  end if;
-  if _code is null or _code = '' then
-    perform app.invalid('_code', 'required', '_code is required');
-  end if;
+  perform app.check_required(_batch_id, '_batch_id');
+  perform app.check_required(nullif(_code, ''), '_code');
   perform app.check_text(_reason, '_reason', 500);
-  select p.gtin, b.batch_number into v_gtin, v_number
-    from data.batches b join data.products p on p.brand_id = b.brand_id and p.id = b.product_id
-   where b.brand_id = _brand_id and b.id = _batch_id;
-  if not found then
-    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
-  end if;
+  select k.gtin, k.batch_number into v_gtin, v_number from app.serial_batch(_brand_id, _batch_id) k;
   v := app.serials_void(_brand_id, _batch_id, _code, _reason);
   return app.serial_out(v, v_gtin, v_number);
 end

@@ -17,8 +17,8 @@ begin
     insert into data.brand_members (brand_id, user_id, role) values (_brand_id, btrim(_user_id), _role)
     returning * into v_row;
   exception when unique_violation then
-    perform app.raise('23505', format('User %s is already a member of brand %s', btrim(_user_id), _brand_id),
-                      jsonb_build_object('field', '_user_id', 'rule', 'unique', 'value', btrim(_user_id)));
+    perform app.already_exists(format('User %s is already a member of brand %s', btrim(_user_id), _brand_id),
+                               '_user_id', btrim(_user_id));
   end;
   return row(v_row.brand_id, v_row.user_id, v_row.role, v_row.created_at)::api.brand_member;
 end

@@ -21,8 +21,7 @@ begin
   begin
     v_id := app.create_brand_with_owner(v_name, v_slug);
   exception when unique_violation then
-    perform app.raise('23505', format('Brand slug "%s" is already taken', v_slug),
-                      jsonb_build_object('field', '_slug', 'rule', 'unique', 'value', v_slug));
+    perform app.already_exists(format('Brand slug "%s" is already taken', v_slug), '_slug', v_slug);
   end;
   return (select row(b.id, b.name, b.slug, 'owner', b.created_at)::api.brand from data.brands b where b.id = v_id);
 end
