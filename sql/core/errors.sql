@@ -24,4 +24,19 @@ returns void
 language sql volatile security invoker set search_path = ''
 as $$ select app.raise('22023', _message, jsonb_build_object('field', _field, 'rule', _rule)) $$;
 
-grant execute on function app.raise(text, text, jsonb, text), app.invalid(text, text, text) to anon, authenticated, lotline_auth;
+-- After an UPDATE or DELETE meant to hit one row: 404 naming the field when it hit none (pass FOUND).
+-- A row can vanish between a function's read and its write: deleted concurrently, or hidden by RLS
+-- because the caller lost the role meanwhile. Success would then be a lie.
+create or replace function app.require_found(_found boolean, _field text, _message text)
+returns void
+language plpgsql volatile security invoker set search_path = ''
+as $$
+begin
+  if not coalesce(_found, false) then
+    perform app.raise('PT404', _message, jsonb_build_object('field', _field, 'rule', 'exists'));
+  end if;
+end
+$$;
+
+grant execute on function app.raise(text, text, jsonb, text), app.invalid(text, text, text),
+  app.require_found(boolean, text, text) to anon, authenticated, lotline_auth;

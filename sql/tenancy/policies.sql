@@ -4,16 +4,14 @@ alter table data.brands force row level security;
 drop policy if exists select_member on data.brands;
 create policy select_member on data.brands for select to authenticated
   using (id = any ((select app.current_brand_ids())::uuid[]));
+-- No write for callers: brands are created by app.create_brand_with_owner, and no api function renames one.
 drop policy if exists update_owner on data.brands;
-create policy update_owner on data.brands for update to authenticated
-  using (id = any ((select app.current_brand_ids('owner'))::uuid[]))
-  with check (id = any ((select app.current_brand_ids('owner'))::uuid[]));
 -- lotline_auth (BYPASSRLS, owner of the membership helpers) needs no policy, only the grants below.
 
 revoke all on data.brands from anon, authenticated, lotline_auth;
 grant select on data.brands to authenticated;
-grant update (name) on data.brands to authenticated;
-grant select, insert on data.brands to lotline_auth;
+-- insert: create_brand_with_owner; update (updated_at): the no-op write that serialises membership changes
+grant select, insert, update (updated_at) on data.brands to lotline_auth;
 
 drop trigger if exists _100_touch_updated_at on data.brands;
 create trigger _100_touch_updated_at before update on data.brands
@@ -43,18 +41,20 @@ grant select, delete on data.brand_members to authenticated;
 grant insert (brand_id, user_id, role), update (role) on data.brand_members to authenticated;
 grant select, insert on data.brand_members to lotline_auth;
 
+-- Whoever writes (add/remove_brand_member or direct DML): serialised per brand, and the last owner stays.
+drop trigger if exists _100_keep_an_owner on data.brand_members;
+create trigger _100_keep_an_owner before insert or update or delete on data.brand_members
+  for each row execute function app.tg__brand_members_keep_an_owner();
+
 -- data.brand_counters -----------------------------------------------------------------------------
 alter table data.brand_counters enable row level security;
 alter table data.brand_counters force row level security;
 drop policy if exists select_member on data.brand_counters;
 create policy select_member on data.brand_counters for select to authenticated
   using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+-- Counters are advanced only by the inventory definers (app.inventory_next_number): a caller who could set
+-- one back would make the next transfer or inbound number collide.
 drop policy if exists insert_editor on data.brand_counters;
-create policy insert_editor on data.brand_counters for insert to authenticated
-  with check (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]));
 drop policy if exists update_editor on data.brand_counters;
-create policy update_editor on data.brand_counters for update to authenticated
-  using (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]))
-  with check (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]));
 revoke all on data.brand_counters from anon, authenticated;
-grant select, insert (brand_id, name, value), update (value) on data.brand_counters to authenticated;
+grant select on data.brand_counters to authenticated;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // lotline CLI: serve, migrate, token, seed. (`npm run gen` is src/codegen/main.ts.)
 import { Command } from 'commander';
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig, migrateSettings, type Config } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { loadDevSecrets } from '../db/secrets.ts';
@@ -66,7 +66,7 @@ program
     const cfg = config();
     if (cfg.DATABASE_URL) {
       const adminUrl = cfg.LOTLINE_ADMIN_DATABASE_URL ?? cfg.DATABASE_URL;
-      await migrateDatabase({ adminUrl, authenticatorPassword: cfg.LOTLINE_AUTHENTICATOR_PASSWORD, log: console.log });
+      await migrateDatabase({ adminUrl, ...migrateSettings(cfg), log: console.log });
     } else {
       const db = await openDatabase(cfg, { migrate: true, log: console.log });
       await db.close();

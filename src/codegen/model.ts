@@ -7,6 +7,7 @@
 // float4/float8/numeric, a boolean for bool, JSON for json/jsonb, arrays and composites as JSON
 // arrays and objects, and every other type is its text output as a JSON string.
 import { resolveDomain, type Catalog, type PgArg, type PgFunction, type PgType } from '../catalog/introspect.ts';
+import { ZOD_DOMAINS } from './domains.ts';
 
 export type Side = 'arg' | 'result';
 
@@ -246,6 +247,11 @@ export function zodConstName(t: PgType): string {
 /** A zod expression validating the JSON form of a value of type `oid` (non-null). */
 export function zodType(m: Model, oid: number, side: Side, indent = ''): string {
   const cat = m.catalog;
+  const own = cat.types.get(oid);
+  if (own?.kind === 'domain') {
+    const d = ZOD_DOMAINS[`${own.schema}.${own.name}`];
+    if (d) return d.name;
+  }
   const t = baseType(cat, oid);
   if (t.elemOid != null) return `z.array(${zodType(m, t.elemOid, side, indent)})`;
   switch (t.kind) {

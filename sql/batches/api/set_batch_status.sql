@@ -14,15 +14,17 @@ begin
     perform app.raise('PT412', format('Batch %s is at version %s, not %s', _batch_id, v_row.version, _expected_version),
                       jsonb_build_object('field', '_expected_version', 'rule', 'current_version', 'current', v_row.version));
   end if;
+  -- checked here for the answer before any write; the table's guard checks every write the same way
+  -- (sql/batches/row-guard.sql), and stamps archived_at
   perform app.check_batch_transition(v_row.status, _status);
   update data.batches b
      set status = _status,
-         archived_at = case when _status = 'archived' then now() else b.archived_at end,
          recall_message = case when _status = 'recalled'
                                then coalesce(app.check_text(_reason, '_reason', 2000, false), b.recall_message)
                                else b.recall_message end
    where b.brand_id = _brand_id and b.id = _batch_id
   returning * into v_row;
+  perform app.require_found(found, '_batch_id', format('Batch %s not found', _batch_id));
   return app.batch_out(v_row);
 end
 $$;

@@ -12,12 +12,10 @@ begin
   if not found then
     perform app.raise('PT404', format('Location %s not found', _location_id), jsonb_build_object('field', '_location_id', 'rule', 'exists'));
   end if;
-  if v_row.archived_at is not null then
-    perform app.raise('PT409', format('Location "%s" is archived and cannot be renamed', v_row.name),
-                      jsonb_build_object('field', '_location_id', 'rule', 'state', 'state', 'archived'));
-  end if;
+  perform app.check_location_not_archived(v_row);
   begin
     update data.locations l set name = v_name where l.brand_id = _brand_id and l.id = _location_id returning * into v_row;
+    perform app.require_found(found, '_location_id', format('Location %s not found', _location_id));
   exception when unique_violation then
     perform app.raise('23505', format('A location named "%s" already exists', v_name),
                       jsonb_build_object('field', '_name', 'rule', 'unique', 'value', v_name));
