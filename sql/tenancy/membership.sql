@@ -46,7 +46,7 @@ end
 $$;
 alter function app.brand_write_lock(uuid) owner to lotline_auth;
 comment on function app.brand_write_lock(uuid) is
-  'Definer (lotline_auth): callers may not update data.brands; takes the brand row lock that serialises membership changes. Internal.';
+  'Definer (lotline_auth): callers have no write grant on the brands table; takes the brand row lock that serialises membership changes. Internal.';
 
 -- For api functions that change members: the caller's role and scope, the brand lock, then the role and
 -- scope again (a concurrent change may have removed or demoted the caller while it waited). Returns the role.
