@@ -4,7 +4,7 @@
 // 400 with 23514), for JSON fields (400 22023 naming the field, or the sync record's error) — and nothing
 // outside is stored.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { details, expectError, must, type Door } from './core.ts';
+import { details, expectError, must, type Door } from '../support/door.ts';
 import { errorOf, type SyncResult } from './sync.ts';
 
 const OWNER = { sub: 'values-owner' };

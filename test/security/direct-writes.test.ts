@@ -9,7 +9,8 @@
 //    which succeeds exactly when set_batch_status would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { asUser, createTestDb, type TestDb, type Who } from '../support/db.ts';
+import { asUser, createTestDb, type TestDb } from '../support/db.ts';
+import type { Who } from '../support/door.ts';
 import { sqlCall } from '../support/sqldoor.ts';
 
 let db: TestDb;

@@ -9,9 +9,9 @@
 // connection and committed; one case also runs over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres, { type Sql } from 'postgres';
-import { createTestDb, type TestDb, type Who } from '../support/db.ts';
+import { createTestDb, type TestDb } from '../support/db.ts';
+import type { Who, DoorResult } from '../support/door.ts';
 import { sqlCall } from '../support/sqldoor.ts';
-import type { DoorResult } from '../cases/core.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { httpCall } from '../support/httpdoor.ts';
 
