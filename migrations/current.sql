@@ -5,15 +5,18 @@
 -- Idempotent: each step checks whether it is done. A step that existing rows break fails the migration
 -- naming the rule (fix or delete those rows, or start from an empty database, and migrate again).
 
--- Runs one DDL statement; a check violation by existing rows becomes an error that says what to do.
-create or replace function pg_temp.lotline_harden(_ddl text, _what text)
+-- Adds check constraint _name to _table unless it is there; rows that break it become an error saying what to do.
+create or replace function pg_temp.lotline_add_check(_table regclass, _name text, _check text)
 returns void
 language plpgsql
 as $$
 begin
-  execute _ddl;
+  if exists (select from pg_catalog.pg_constraint c where c.conrelid = _table and c.conname = _name) then
+    return;
+  end if;
+  execute format('alter table %s add constraint %I check (%s)', _table, _name, _check);
 exception when check_violation then
-  raise exception 'migrate: existing rows break "%": %', _what, sqlerrm
+  raise exception 'migrate: existing rows of % break "%" (%): %', _table, _name, _check, sqlerrm
     using hint = 'Fix or delete those rows (or start from an empty database), then migrate again.';
 end
 $$;
@@ -73,21 +76,11 @@ begin
       ('data.stock_movements', 'committed_after', 'data.quantity')
     ) as t (tbl, col, typ)
   loop
-    if not exists (select from pg_catalog.pg_constraint c
-                    where c.conrelid = r.tbl and c.conname = format('%s_is_%s', r.col, (select t.typname from pg_catalog.pg_type t where t.oid = r.typ))) then
-      perform pg_temp.lotline_harden(
-        format('alter table %s add constraint %I check (%I::%s = %I)', r.tbl,
-               format('%s_is_%s', r.col, (select t.typname from pg_catalog.pg_type t where t.oid = r.typ)), r.col, r.typ, r.col),
-        format('%s.%s is a %s', r.tbl, r.col, r.typ));
-    end if;
+    perform pg_temp.lotline_add_check(r.tbl, format('%s_is_%s', r.col, (select t.typname from pg_catalog.pg_type t where t.oid = r.typ)),
+                                      format('%I::%s = %I', r.col, r.typ, r.col));
   end loop;
-end
-$$;
 
--- Rules of the api functions that are properties of a row: checks on the table, so direct writes meet them.
-do $$
-declare r record;
-begin
+  -- Rules of the api functions that are properties of a row: checks on the table, so direct writes meet them.
   for r in
     select * from (values
       ('data.batches'::regclass, 'batches_expiry_not_before_production',
@@ -105,9 +98,7 @@ begin
       ('data.suppliers', 'suppliers_attributes_max_64k', 'length(attributes::text) <= 65536')
     ) as t (tbl, name, expr)
   loop
-    if not exists (select from pg_catalog.pg_constraint c where c.conrelid = r.tbl and c.conname = r.name) then
-      perform pg_temp.lotline_harden(format('alter table %s add constraint %I check (%s)', r.tbl, r.name, r.expr), r.name);
-    end if;
+    perform pg_temp.lotline_add_check(r.tbl, r.name, r.expr);
   end loop;
   -- text a caller writes has no control characters other than tab, newline and carriage return (app.check_text)
   for r in
@@ -120,11 +111,7 @@ begin
       ('data.locations', 'name'), ('data.locations', 'note')
     ) as t (tbl, col)
   loop
-    if not exists (select from pg_catalog.pg_constraint c where c.conrelid = r.tbl and c.conname = r.col || '_printable') then
-      perform pg_temp.lotline_harden(
-        format('alter table %s add constraint %I check (%I !~ ''[\u0001-\u0008\u000B\u000C\u000E-\u001F]'')', r.tbl, r.col || '_printable', r.col),
-        format('%s.%s has no control characters', r.tbl, r.col));
-    end if;
+    perform pg_temp.lotline_add_check(r.tbl, r.col || '_printable', format('%I !~ ''[\u0001-\u0008\u000B\u000C\u000E-\u001F]''', r.col));
   end loop;
 end
 $$;

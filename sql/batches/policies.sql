@@ -45,10 +45,14 @@ create policy delete_admin on data.batches for delete to authenticated
 drop trigger if exists _100_touch_updated_at on data.batches;
 create trigger _100_touch_updated_at before update on data.batches
   for each row execute function app.tg__touch_updated_at();
--- state machine, archived batches, archived_at, created_by: for every writer (sql/batches/row-guard.sql)
+-- state machine, archived batches, archived_at: for every writer (sql/batches/row-guard.sql)
 drop trigger if exists _050_batches_guard on data.batches;
 create trigger _050_batches_guard before insert or update on data.batches
   for each row execute function app.tg__batches_guard();
+-- created_by is the acting user
+drop trigger if exists _040_created_by on data.batches;
+create trigger _040_created_by before insert or update on data.batches
+  for each row execute function app.tg__stamp_created_by();
 
 revoke all on data.batches from anon, authenticated;
 grant select, delete on data.batches to authenticated;

@@ -19,8 +19,7 @@ $$;
 --     status reachable from 'active' (or 'active' itself), so the generic table decides, whatever statuses
 --     it holds;
 --   * an archived batch does not change (app.check_batch_not_archived);
---   * entering 'archived' stamps archived_at;
---   * created_by is the acting user on insert and never changes.
+--   * entering 'archived' stamps archived_at.
 -- Errors name the api argument that carries the value (_status, _batch_id), so both doors answer alike.
 create or replace function app.tg__batches_guard()
 returns trigger
@@ -31,14 +30,12 @@ begin
     if new.status is distinct from 'active' then
       perform app.check_batch_transition('active', new.status);
     end if;
-    new.created_by := coalesce(app.current_user_id(), new.created_by);
   else
     if new.status is distinct from old.status then
       perform app.check_batch_transition(old.status, new.status);
     else
       perform app.check_batch_not_archived(old);
     end if;
-    new.created_by := old.created_by;
   end if;
   if new.status = 'archived' and new.archived_at is null then
     new.archived_at := pg_catalog.now();

@@ -79,19 +79,14 @@ begin
 end
 $$;
 
--- _050_locations_guard, before insert or update, for every writer: an archived location does not change
--- (archiving itself sets archived_at on a live one), and created_by is the acting user on insert.
+-- _050_locations_guard, before update, for every writer: an archived location does not change (archiving
+-- itself sets archived_at on a live one).
 create or replace function app.tg__locations_guard()
 returns trigger
 language plpgsql volatile security invoker set search_path = ''
 as $$
 begin
-  if tg_op = 'INSERT' then
-    new.created_by := coalesce(app.current_user_id(), new.created_by);
-  else
-    perform app.check_location_not_archived(old);
-    new.created_by := old.created_by;
-  end if;
+  perform app.check_location_not_archived(old);
   return new;
 end
 $$;

@@ -15,10 +15,13 @@ create policy update_editor on data.locations for update to authenticated
 drop trigger if exists _100_touch_updated_at on data.locations;
 create trigger _100_touch_updated_at before update on data.locations
   for each row execute function app.tg__touch_updated_at();
--- archived locations do not change; created_by is the acting user (sql/inventory/locations.sql)
+-- archived locations do not change (sql/inventory/locations.sql); created_by is the acting user
 drop trigger if exists _050_locations_guard on data.locations;
-create trigger _050_locations_guard before insert or update on data.locations
+create trigger _050_locations_guard before update on data.locations
   for each row execute function app.tg__locations_guard();
+drop trigger if exists _040_created_by on data.locations;
+create trigger _040_created_by before insert or update on data.locations
+  for each row execute function app.tg__stamp_created_by();
 
 -- no delete: a location with history is archived (api.archive_location), never removed
 revoke all on data.locations from anon, authenticated, lotline_auth;
