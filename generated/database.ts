@@ -43,11 +43,11 @@ export type Database = {
       }
       /**
        * Correct the quantity of a batch at a location by _delta (positive or negative, not 0) with a
-       * required _reason (stock count, damage, …); recorded in the ledger as an adjustment with who
-       * and when. A negative adjustment cannot take the quantity below what pending transfers have
-       * committed (409 naming the shortfall); a positive one cannot go into an archived location
-       * (409). Returns the new balance. Editor role, scope inventory:write. Errors: 400, 401, 403, 404
-       * (batch, location), 409.
+       * required _reason (stock count, damage, …); |_delta| < 1e15 with at most 6 decimal places;
+       * recorded in the ledger as an adjustment with who and when. A negative adjustment cannot take
+       * the quantity below what pending transfers have committed (409 naming the shortfall); a
+       * positive one cannot go into an archived location (409). Returns the new balance. Editor role,
+       * scope inventory:write. Errors: 400, 401, 403, 404 (batch, location), 409.
        */
       adjust_stock: {
         Args: {
@@ -172,7 +172,8 @@ export type Database = {
       /**
        * Create a production batch for a product (status active). _batch_number is unique within the
        * product; _production_date, _quantity (>= 0), _facility_ref, _attributes (object) and the rest
-       * are optional. Errors: 400, 401, 403, 404, 409.
+       * are optional. Dates are YYYY-MM-DD between 1900-01-01 and 9999-12-31; quantities below 1e15
+       * with at most 6 decimal places. Errors: 400, 401, 403, 404, 409.
        */
       create_product_batch: {
         Args: {

@@ -8,6 +8,16 @@ import type { Json } from './database.ts';
 /** json/jsonb values: any JSON (typed as database.ts's Json, which also admits undefined object members). */
 export const json: z.ZodType<Json> = z.json();
 
+/** Decimal places of a number as JSON writes it (its shortest round-trip form, exponent included): what the database sees. */
+export const decimalPlaces = (n: number): number => {
+  const [mantissa = '', exponent = '0'] = String(n).split('e');
+  return Math.max(0, (mantissa.split('.')[1] ?? '').length - Number(exponent));
+};
+/** data.iso_date / data.calendar_date: YYYY-MM-DD, a real calendar day, 1900-01-01..9999-12-31. */
+export const isoDate = z.iso.date().regex(/^(?:19|[2-9]\d)\d{2}-/, 'a date between 1900-01-01 and 9999-12-31');
+/** data.quantity: finite, |q| < 1e15, at most 6 decimal places. */
+export const quantity = z.number().gt(-1e15).lt(1e15).refine((q) => decimalPlaces(q) <= 6, 'at most 6 decimal places');
+
 export const api__batch = z.strictObject({
   id: z.guid().nullable(),
   brand_id: z.guid().nullable(),
@@ -348,7 +358,7 @@ export const api = {
         _brand_id: z.guid(),
         _batch_id: z.guid(),
         _location_id: z.guid(),
-        _delta: z.number(),
+        _delta: quantity,
         _reason: z.string(),
       }),
       Returns: api__batch_quantity,
@@ -423,12 +433,12 @@ export const api = {
         _brand_id: z.guid(),
         _product_id: z.guid(),
         _batch_number: z.string(),
-        _production_date: z.iso.date().nullable().optional(),
-        _quantity: z.number().nullable().optional(),
+        _production_date: isoDate.nullable().optional(),
+        _quantity: quantity.nullable().optional(),
         _facility_ref: z.string().nullable().optional(),
         _attributes: json.nullable().optional(),
-        _expiry_date: z.iso.date().nullable().optional(),
-        _received_date: z.iso.date().nullable().optional(),
+        _expiry_date: isoDate.nullable().optional(),
+        _received_date: isoDate.nullable().optional(),
         _unit: z.string().nullable().optional(),
         _external_id: z.string().nullable().optional(),
       }),
@@ -669,8 +679,8 @@ export const api = {
         _created_to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
         _updated_from: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
         _updated_to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
-        _received_from: z.iso.date().nullable().optional(),
-        _received_to: z.iso.date().nullable().optional(),
+        _received_from: isoDate.nullable().optional(),
+        _received_to: isoDate.nullable().optional(),
         _sort: z.string().nullable().optional(),
         _direction: z.string().nullable().optional(),
         _limit: z.int32().nullable().optional(),

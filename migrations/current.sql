@@ -1,0 +1,117 @@
+-- core: bounded values and table-level rules. Dates are real calendar days in 1900-01-01..9999-12-31,
+-- quantities are finite, below 1e15 in magnitude, with at most 6 decimal places, and every data column of
+-- those kinds is checked against the domain, so every door meets the bound (docs/security.md).
+-- Rules the api functions enforce are also constraints here, so a direct write meets them too.
+-- Idempotent: each step checks whether it is done. A step that existing rows break fails the migration
+-- naming the rule (fix or delete those rows, or start from an empty database, and migrate again).
+
+-- Adds check constraint _name to _table unless it is there; rows that break it become an error saying what to do.
+create or replace function pg_temp.lotline_add_check(_table regclass, _name text, _check text)
+returns void
+language plpgsql
+as $$
+begin
+  if exists (select from pg_catalog.pg_constraint c where c.conrelid = _table and c.conname = _name) then
+    return;
+  end if;
+  execute format('alter table %s add constraint %I check (%s)', _table, _name, _check);
+exception when check_violation then
+  raise exception 'migrate: existing rows of % break "%" (%): %', _table, _name, _check, sqlerrm
+    using hint = 'Fix or delete those rows (or start from an empty database), then migrate again.';
+end
+$$;
+
+-- A stored date: a real day between 1900-01-01 and 9999-12-31 (no infinity, no BC, no year 294276).
+do $$
+begin
+  if to_regtype('data.calendar_date') is null then
+    create domain data.calendar_date as date
+      constraint calendar_date_1900_to_9999 check (value between date '1900-01-01' and date '9999-12-31');
+  end if;
+  -- A date as callers write it: exactly YYYY-MM-DD, a real calendar day, year 1900-9999. The check is
+  -- the same predicate as app.iso_date_ok (sql/core/checks.sql; a test proves they agree, and that the
+  -- generated zod schema agrees with both). Without exceptions, so it also works on PostgreSQL 15.
+  if to_regtype('data.iso_date') is null then
+    create domain data.iso_date as text
+      constraint iso_date_yyyy_mm_dd_1900_to_9999 check (
+        case when value !~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' then false
+             else substr(value, 1, 4)::integer >= 1900
+                  and substr(value, 9, 2)::integer <= case substr(value, 6, 2)::integer
+                        when 2 then case when substr(value, 1, 4)::integer % 4 = 0
+                                              and (substr(value, 1, 4)::integer % 100 <> 0 or substr(value, 1, 4)::integer % 400 = 0)
+                                         then 29 else 28 end
+                        when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30
+                        else 31 end
+             end);
+  end if;
+  -- A quantity (or a change of one): finite, |q| < 1e15, at most 6 decimal places (micro-units).
+  if to_regtype('data.quantity') is null then
+    create domain data.quantity as numeric
+      constraint quantity_finite_below_1e15_max_6_decimals
+        check (value > -1e15 and value < 1e15 and value = round(value, 6));
+  end if;
+end
+$$;
+
+-- Every date and quantity column is checked against its domain. A check rather than the domain as the
+-- column's type: functions that RETURN QUERY a column into a declared date or numeric result would
+-- otherwise fail (42804: the domain is not the declared type), in every room that reads these columns.
+do $$
+declare r record;
+begin
+  for r in
+    select * from (values
+      ('data.batches'::regclass, 'production_date', 'data.calendar_date'::regtype),
+      ('data.batches', 'received_date', 'data.calendar_date'),
+      ('data.batches', 'expiry_date', 'data.calendar_date'),
+      ('data.inbound_lines', 'expiry_date', 'data.calendar_date'),
+      ('data.batches', 'quantity', 'data.quantity'),
+      ('data.inbound_lines', 'quantity', 'data.quantity'),
+      ('data.transfer_lines', 'quantity', 'data.quantity'),
+      ('data.stock', 'quantity', 'data.quantity'),
+      ('data.stock', 'committed', 'data.quantity'),
+      ('data.stock_movements', 'quantity_delta', 'data.quantity'),
+      ('data.stock_movements', 'committed_delta', 'data.quantity'),
+      ('data.stock_movements', 'quantity_after', 'data.quantity'),
+      ('data.stock_movements', 'committed_after', 'data.quantity')
+    ) as t (tbl, col, typ)
+  loop
+    perform pg_temp.lotline_add_check(r.tbl, format('%s_is_%s', r.col, (select t.typname from pg_catalog.pg_type t where t.oid = r.typ)),
+                                      format('%I::%s = %I', r.col, r.typ, r.col));
+  end loop;
+
+  -- Rules of the api functions that are properties of a row: checks on the table, so direct writes meet them.
+  for r in
+    select * from (values
+      ('data.batches'::regclass, 'batches_expiry_not_before_production',
+       'expiry_date is null or production_date is null or expiry_date >= production_date'),
+      ('data.brand_members', 'brand_members_user_id_printable',
+       'user_id = btrim(user_id) and user_id !~ ''[[:cntrl:]]'''),
+      ('data.products', 'products_gtin_check_digit',
+       'case when gtin is null then true when gtin !~ ''^[0-9]{14}$'' then false'
+       || ' else (10 - (3 * (substr(gtin, 1, 1)::integer + substr(gtin, 3, 1)::integer + substr(gtin, 5, 1)::integer'
+       || ' + substr(gtin, 7, 1)::integer + substr(gtin, 9, 1)::integer + substr(gtin, 11, 1)::integer + substr(gtin, 13, 1)::integer)'
+       || ' + substr(gtin, 2, 1)::integer + substr(gtin, 4, 1)::integer + substr(gtin, 6, 1)::integer + substr(gtin, 8, 1)::integer'
+       || ' + substr(gtin, 10, 1)::integer + substr(gtin, 12, 1)::integer) % 10) % 10 = substr(gtin, 14, 1)::integer end'),
+      ('data.products', 'products_attributes_max_64k', 'length(attributes::text) <= 65536'),
+      ('data.batches', 'batches_attributes_max_64k', 'length(attributes::text) <= 65536'),
+      ('data.suppliers', 'suppliers_attributes_max_64k', 'length(attributes::text) <= 65536')
+    ) as t (tbl, name, expr)
+  loop
+    perform pg_temp.lotline_add_check(r.tbl, r.name, r.expr);
+  end loop;
+  -- text a caller writes has no control characters other than tab, newline and carriage return (app.check_text)
+  for r in
+    select * from (values
+      ('data.brands'::regclass, 'name'), ('data.products', 'external_id'), ('data.products', 'name'), ('data.products', 'sku'),
+      ('data.products', 'ean'), ('data.products', 'article_code'), ('data.products', 'unit'),
+      ('data.batches', 'batch_number'), ('data.batches', 'external_id'), ('data.batches', 'unit'),
+      ('data.batches', 'facility_ref'), ('data.batches', 'recall_message'),
+      ('data.suppliers', 'external_id'), ('data.suppliers', 'name'), ('data.suppliers', 'address'), ('data.suppliers', 'email'),
+      ('data.locations', 'name'), ('data.locations', 'note')
+    ) as t (tbl, col)
+  loop
+    perform pg_temp.lotline_add_check(r.tbl, r.col || '_printable', format('%I !~ ''[\u0001-\u0008\u000B\u000C\u000E-\u001F]''', r.col));
+  end loop;
+end
+$$;

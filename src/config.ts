@@ -34,6 +34,10 @@ export const configSchema = z.object({
   LOTLINE_POOL_SIZE: intFrom(10),
   LOTLINE_POOL_TIMEOUT_MS: intFrom(10_000),
   LOTLINE_STATEMENT_TIMEOUT_MS: intFrom(0),
+  /** statement_timeout migrate gives the anon role in the database (ms; 0 = none). */
+  LOTLINE_ANON_STATEMENT_TIMEOUT_MS: intFrom(3000),
+  /** statement_timeout migrate gives the authenticated role in the database (ms; 0 = none). */
+  LOTLINE_AUTHENTICATED_STATEMENT_TIMEOUT_MS: intFrom(8000),
   LOTLINE_MAX_BODY_BYTES: intFrom(1_048_576),
   LOTLINE_CORS_ORIGINS: csv('*'),
   LOTLINE_PRE_REQUEST: z.string().optional(),
@@ -57,6 +61,14 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** What `migrate` takes from the configuration besides the URL. */
+export function migrateSettings(config: Config): { authenticatorPassword?: string; roleStatementTimeouts: { anon: number; authenticated: number } } {
+  return {
+    authenticatorPassword: config.LOTLINE_AUTHENTICATOR_PASSWORD,
+    roleStatementTimeouts: { anon: config.LOTLINE_ANON_STATEMENT_TIMEOUT_MS, authenticated: config.LOTLINE_AUTHENTICATED_STATEMENT_TIMEOUT_MS },
+  };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);

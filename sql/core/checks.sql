@@ -1,21 +1,36 @@
 -- Value checks shared by RPCs: each raises 22023 naming the field and the rule (docs/errors.md).
 
--- Parse an ISO date (YYYY-MM-DD) from JSON, naming the field on failure.
+-- Is _s a date as callers write it: exactly YYYY-MM-DD, a real calendar day, year 1900-9999?
+-- The same predicate as the domain data.iso_date (migrations): a test proves they and the generated zod
+-- schema agree. Plain SQL without SET, exceptions or pg_input_is_valid: inlinable, and PostgreSQL 15 too.
+create or replace function app.iso_date_ok(_s text)
+returns boolean
+language sql immutable security invoker
+as $$
+  select case when _s !~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' then false
+              else pg_catalog.substr(_s, 1, 4)::integer >= 1900
+                   and pg_catalog.substr(_s, 9, 2)::integer <= case pg_catalog.substr(_s, 6, 2)::integer
+                         when 2 then case when pg_catalog.substr(_s, 1, 4)::integer % 4 = 0
+                                               and (pg_catalog.substr(_s, 1, 4)::integer % 100 <> 0
+                                                    or pg_catalog.substr(_s, 1, 4)::integer % 400 = 0)
+                                          then 29 else 28 end
+                         when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30
+                         else 31 end
+              end
+$$;
+
+-- Parse an ISO date (YYYY-MM-DD, 1900-01-01..9999-12-31) from JSON, naming the field on failure.
 create or replace function app.json_date(_value jsonb, _field text)
 returns date
 language plpgsql immutable security invoker set search_path = ''
 as $$
 begin
   if _value is null or jsonb_typeof(_value) = 'null' then return null; end if;
-  if jsonb_typeof(_value) <> 'string' or (_value #>> '{}') !~ '^\d{4}-\d{2}-\d{2}$' then
-    perform app.invalid(_field, 'iso_date', format('%s must be an ISO date (YYYY-MM-DD)', _field));
+  if jsonb_typeof(_value) <> 'string' or not app.iso_date_ok(_value #>> '{}') then
+    perform app.invalid(_field, 'iso_date',
+                        format('%s must be an ISO date (YYYY-MM-DD) between 1900-01-01 and 9999-12-31', _field));
   end if;
-  begin
-    return (_value #>> '{}')::date;
-  exception when others then
-    perform app.invalid(_field, 'iso_date', format('%s must be a valid calendar date (YYYY-MM-DD)', _field));
-  end;
-  return null;
+  return (_value #>> '{}')::date;
 end
 $$;
 
@@ -50,6 +65,9 @@ begin
   end if;
   if _value >= 1e15 then
     perform app.invalid(_field, 'max', format('%s must be < 1e15', _field));
+  end if;
+  if _value <> round(_value, 6) then
+    perform app.invalid(_field, 'scale', format('%s must have at most 6 decimal places', _field));
   end if;
 end
 $$;
@@ -117,9 +135,9 @@ begin
 end
 $$;
 
-grant execute on function app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
+grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
   app.check_text(text, text, integer, boolean), app.check_object(jsonb, text),
   app.check_between(numeric, text, numeric, numeric), app.check_min_max(numeric, text, numeric, numeric) to authenticated, anon;
 -- the definers (owned by lotline_auth) validate their arguments with these
-grant execute on function app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
+grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
   app.check_text(text, text, integer, boolean) to lotline_auth;

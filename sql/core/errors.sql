@@ -36,6 +36,20 @@ begin
 end
 $$;
 
+-- After an UPDATE or DELETE meant to hit one row: 404 naming the field when it hit none (pass FOUND).
+-- A row can vanish between a function's read and its write: deleted concurrently, or hidden by RLS
+-- because the caller lost the role meanwhile. Success would then be a lie.
+create or replace function app.require_found(_found boolean, _field text, _message text)
+returns void
+language plpgsql volatile security invoker set search_path = ''
+as $$
+begin
+  if not coalesce(_found, false) then
+    perform app.raise('PT404', _message, jsonb_build_object('field', _field, 'rule', 'exists'));
+  end if;
+end
+$$;
+
 -- An absent (or invisible) row: PT404 "<what> <id> not found", {"field", "rule": "exists"} and _details.
 create or replace function app.not_found(_what text, _id anyelement, _field text, _details jsonb default null)
 returns void
@@ -55,4 +69,5 @@ $$;
 
 grant execute on function app.raise(text, text, jsonb, text), app.invalid(text, text, text),
   app.check_required(anyelement, text), app.not_found(text, anyelement, text, jsonb),
-  app.already_exists(text, text, anyelement, jsonb) to anon, authenticated, lotline_auth;
+  app.already_exists(text, text, anyelement, jsonb),
+  app.require_found(boolean, text, text) to anon, authenticated, lotline_auth;

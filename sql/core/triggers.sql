@@ -29,7 +29,6 @@ begin
     message = format('%s is append-only: %s is not allowed', tg_table_schema || '.' || tg_table_name, lower(tg_op));
 end
 $$;
-grant execute on function app.tg__touch_updated_at(), app.tg__append_only() to authenticated;
 
 -- (Re)attach a trigger at migrate time: drop it if it exists, create it `<_events> on <_table> for each <_each>`.
 -- Runs only as the migrating owner (nobody else may execute it).
@@ -44,3 +43,21 @@ end
 $$;
 
 revoke execute on procedure app.attach_trigger(regclass, text, text, text, text) from public;
+
+-- _040_created_by: created_by is the acting user (the JWT sub) on insert, whatever the row says, and never
+-- changes afterwards. Without an acting user (a superuser's own statement) the row's value stays.
+create or replace function app.tg__stamp_created_by()
+returns trigger
+language plpgsql volatile security invoker set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' then
+    new.created_by := coalesce(app.current_user_id(), new.created_by);
+  else
+    new.created_by := old.created_by;
+  end if;
+  return new;
+end
+$$;
+grant execute on function app.tg__touch_updated_at(), app.tg__append_only(), app.tg__stamp_created_by() to authenticated;
+grant execute on function app.tg__stamp_created_by() to lotline_auth;

@@ -68,13 +68,40 @@ begin
                       jsonb_build_object('field', '_location_id', 'rule', 'no_pending_transfers', 'state', 'pending_transfers', 'pending', v_pending));
   end if;
   update data.locations l set archived_at = pg_catalog.now() where l.brand_id = _brand_id and l.id = _location_id;
+  perform app.require_found(found, '_location_id', format('Location %s not found', _location_id));
 end
 $$;
 alter function app.location_archive(uuid, uuid) owner to lotline_auth;
 comment on function app.location_archive(uuid, uuid) is
   'Definer: archived_at has no update grant for callers (an archived location takes no stock); archives for an admin (checked first) only when empty.';
 
+-- 409 when a location is archived: its name, kind and note no longer change.
+create or replace function app.check_location_not_archived(_l data.locations)
+returns void
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  if _l.archived_at is not null then
+    perform app.raise('PT409', format('Location "%s" is archived and cannot be changed', _l.name),
+                      jsonb_build_object('field', '_location_id', 'rule', 'state', 'state', 'archived'));
+  end if;
+end
+$$;
+
+-- _050_locations_guard, before update, for every writer: an archived location does not change (archiving
+-- itself sets archived_at on a live one).
+create or replace function app.tg__locations_guard()
+returns trigger
+language plpgsql volatile security invoker set search_path = ''
+as $$
+begin
+  perform app.check_location_not_archived(old);
+  return new;
+end
+$$;
+
 alter function app.inventory_location_for_write(uuid, uuid, text) owner to lotline_auth;
 revoke execute on function app.inventory_location_for_write(uuid, uuid, text), app.location_archive(uuid, uuid) from public;
 grant execute on function app.location_archive(uuid, uuid) to authenticated;
 grant execute on function app.location_for_update(uuid, uuid, text) to authenticated, lotline_auth;
+grant execute on function app.check_location_not_archived(data.locations), app.tg__locations_guard() to authenticated, lotline_auth;

@@ -145,6 +145,7 @@ begin
       v_changed := true;
       perform app.stock_apply(_brand_id, v_kinds, v_batches, v_locations, v_dq, v_dc, v_reasons, null, _transfer_id);
       delete from data.transfer_lines l where l.brand_id = _brand_id and l.transfer_id = _transfer_id;
+      perform app.require_found(found, '_transfer_id', format('Transfer %s not found', _transfer_id));
       insert into data.transfer_lines (brand_id, transfer_id, batch_id, quantity)
       select _brand_id, _transfer_id, l.batch_id, l.quantity from jsonb_to_recordset(_lines) as l (batch_id uuid, quantity numeric);
     end if;
@@ -155,6 +156,7 @@ begin
        set to_location_id = v_t.to_location_id, note = v_t.note, updated_by = app.current_user_id(),
            updated_at = greatest(pg_catalog.clock_timestamp(), t.updated_at), version = t.version + 1
      where t.brand_id = _brand_id and t.id = _transfer_id;
+    perform app.require_found(found, '_transfer_id', format('Transfer %s not found', _transfer_id));
   end if;
 end
 $$;
@@ -220,6 +222,7 @@ begin
        set status = 'accepted', accepted_by = v_sub, accepted_at = pg_catalog.now(), updated_by = v_sub,
            updated_at = greatest(pg_catalog.clock_timestamp(), t.updated_at), version = t.version + 1
      where t.brand_id = _brand_id and t.id = _transfer_id;
+    perform app.require_found(found, '_transfer_id', format('Transfer %s not found', _transfer_id));
   else
     perform app.stock_lock(_brand_id, v_batches, array_fill(v_t.from_location_id, array[v_n]));
     perform app.stock_apply(_brand_id, array_fill('release'::text, array[v_n]), v_batches,
@@ -233,11 +236,13 @@ begin
          set status = 'declined', declined_by = v_sub, declined_at = pg_catalog.now(), decline_reason = v_reason,
              updated_by = v_sub, updated_at = greatest(pg_catalog.clock_timestamp(), t.updated_at), version = t.version + 1
        where t.brand_id = _brand_id and t.id = _transfer_id;
+      perform app.require_found(found, '_transfer_id', format('Transfer %s not found', _transfer_id));
     else
       update data.transfers t
          set status = 'cancelled', cancelled_by = v_sub, cancelled_at = pg_catalog.now(), cancel_reason = v_reason,
              updated_by = v_sub, updated_at = greatest(pg_catalog.clock_timestamp(), t.updated_at), version = t.version + 1
        where t.brand_id = _brand_id and t.id = _transfer_id;
+      perform app.require_found(found, '_transfer_id', format('Transfer %s not found', _transfer_id));
     end if;
   end if;
 end

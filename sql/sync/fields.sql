@@ -35,7 +35,8 @@ returns numeric
 language sql immutable security invoker
 as $$ select case when pg_catalog.jsonb_typeof(_v) = 'number' then (_v #>> '{}')::numeric end $$;
 
--- A quantity: null/absent is allowed (means 0); otherwise a number in [0, 1e15).
+-- A quantity: null/absent is allowed (means 0); otherwise a number in [0, 1e15) with at most 6 decimal
+-- places (app.check_quantity's rules, as texts).
 create or replace function app.sync_quantity_error(_v jsonb, _field text)
 returns text
 language sql immutable security invoker
@@ -45,28 +46,18 @@ as $$
     when pg_catalog.jsonb_typeof(_v) <> 'number' then _field || ' must be a number'
     when (_v #>> '{}')::numeric < 0 then _field || ' must be >= 0'
     when (_v #>> '{}')::numeric >= 1e15 then _field || ' must be < 1e15'
+    when (_v #>> '{}')::numeric <> pg_catalog.round((_v #>> '{}')::numeric, 6) then _field || ' must have at most 6 decimal places'
   end
 $$;
 
--- Is _s a real calendar date written YYYY-MM-DD? (no exception, no pg_input_is_valid: PG 15 too)
-create or replace function app.sync_iso_date_ok(_s text)
-returns boolean
-language sql immutable security invoker
-as $$
-  select _s ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'
-     and substr(_s, 1, 4)::integer >= 1
-     and substr(_s, 9, 2)::integer <= case substr(_s, 6, 2)::integer
-           when 2 then case when (substr(_s, 1, 4)::integer % 4 = 0 and substr(_s, 1, 4)::integer % 100 <> 0)
-                                 or substr(_s, 1, 4)::integer % 400 = 0 then 29 else 28 end
-           when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30
-           else 31 end
-$$;
+-- sync dates are app.iso_date_ok's (sql/core/checks.sql): YYYY-MM-DD, a real day, 1900-01-01..9999-12-31
+drop function if exists app.sync_iso_date_ok(text);
 
 create or replace function app.sync_date(_v jsonb)
 returns date
 language sql stable security invoker
 as $$
-  select case when pg_catalog.jsonb_typeof(_v) = 'string' and app.sync_iso_date_ok(_v #>> '{}')
+  select case when pg_catalog.jsonb_typeof(_v) = 'string' and app.iso_date_ok(_v #>> '{}')
               then (_v #>> '{}')::date end
 $$;
 
@@ -76,8 +67,8 @@ language sql immutable security invoker
 as $$
   select case
     when _v is null or pg_catalog.jsonb_typeof(_v) = 'null' then null
-    when pg_catalog.jsonb_typeof(_v) <> 'string' or not app.sync_iso_date_ok(_v #>> '{}')
-      then _field || ' must be an ISO date (YYYY-MM-DD)'
+    when pg_catalog.jsonb_typeof(_v) <> 'string' or not app.iso_date_ok(_v #>> '{}')
+      then _field || ' must be an ISO date (YYYY-MM-DD) between 1900-01-01 and 9999-12-31'
   end
 $$;
 
@@ -147,7 +138,7 @@ as $$
 $$;
 grant execute on function
   app.sync_text(jsonb), app.sync_text_error(jsonb, text, integer, boolean), app.sync_number(jsonb),
-  app.sync_quantity_error(jsonb, text), app.sync_iso_date_ok(text), app.sync_date(jsonb), app.sync_date_error(jsonb, text),
+  app.sync_quantity_error(jsonb, text), app.sync_date(jsonb), app.sync_date_error(jsonb, text),
   app.sync_bool(jsonb), app.sync_bool_error(jsonb, text), app.sync_object_error(jsonb, text),
   app.sync_gtin(jsonb), app.sync_gtin_error(jsonb, text),
   app.sync_unknown_fields_message(jsonb, text[]), app.sync_unknown_fields_error(jsonb, text[])

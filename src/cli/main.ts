@@ -2,7 +2,7 @@
 // lotline CLI: serve, migrate, token, seed, gen, db:commit.
 import { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig, migrateSettings, type Config } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { migrateDatabase, ROOT } from '../db/migrate.ts';
 import { commitMigration } from '../db/commit-migration.ts';
@@ -69,7 +69,7 @@ program
     const cfg = config();
     if (cfg.DATABASE_URL) {
       const adminUrl = cfg.LOTLINE_ADMIN_DATABASE_URL ?? cfg.DATABASE_URL;
-      await migrateDatabase({ adminUrl, authenticatorPassword: cfg.LOTLINE_AUTHENTICATOR_PASSWORD, log: console.log });
+      await migrateDatabase({ adminUrl, ...migrateSettings(cfg), log: console.log });
     } else {
       const db = await openDatabase(cfg, { migrate: true, log: console.log });
       await db.close();

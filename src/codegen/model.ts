@@ -4,6 +4,7 @@
 // has the table): what the HTTP door returns, since results are serialised by Postgres' JSON functions.
 import { resolveDomain, type Catalog, type PgArg, type PgFunction, type PgType } from '../catalog/introspect.ts';
 import { jsonType, unnamedInput, type JsonType } from '../catalog/pg-types.ts';
+import { ZOD_DOMAINS } from './domains.ts';
 
 export type Side = 'arg' | 'result';
 
@@ -243,6 +244,12 @@ export function zodConstName(t: PgType): string {
 
 /** A zod expression validating the JSON form of a value of type `oid` (non-null). */
 export function zodType(m: Model, oid: number, side: Side, indent = ''): string {
+  const cat = m.catalog;
+  const own = cat.types.get(oid);
+  if (own?.kind === 'domain') {
+    const d = ZOD_DOMAINS[`${own.schema}.${own.name}`];
+    if (d) return d.name;
+  }
   const j = json(m.catalog, oid);
   const t = j.type;
   switch (j.kind) {

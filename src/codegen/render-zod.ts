@@ -3,6 +3,7 @@
 // client, which asks Postgres for the same JSON).
 import { resultColumns } from '../catalog/introspect.ts';
 import { header } from './render-database.ts';
+import { zodDomainDeclarations } from './domains.ts';
 import { prop, schemaConst, str, zodConstName, zodObject, zodType, type FnModel, type Model } from './model.ts';
 
 function argsSchema(m: Model, f: FnModel, indent: string): string {
@@ -47,6 +48,8 @@ export function renderZod(m: Model): string {
     '',
     '/** json/jsonb values: any JSON (typed as database.ts\'s Json, which also admits undefined object members). */',
     'export const json: z.ZodType<Json> = z.json();',
+    '',
+    ...zodDomainDeclarations(),
     '',
   ];
   for (const e of m.enums) out.push(`export const ${zodConstName(e)} = z.enum([${e.enumLabels.map(str).join(', ')}]);`);

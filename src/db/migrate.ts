@@ -1,10 +1,11 @@
-// lotline's migrate: bootstrap roles → graphile-migrate (committed, then current) → code in sql/.
+// lotline's migrate: bootstrap roles and their settings → graphile-migrate (committed, then current) → code in sql/.
 // Running it twice changes nothing. See docs/conventions.md.
 import { Logger, migrate as gmMigrate, watch as gmWatch, type Settings } from 'graphile-migrate';
 import postgres from 'postgres';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { codeFiles, ROOT } from './sql-layout.ts';
+import { applyRoleStatementTimeouts, DEFAULT_ROLE_STATEMENT_TIMEOUTS, type RoleStatementTimeouts } from './role-settings.ts';
 
 export { ROOT };
 
@@ -13,6 +14,8 @@ export interface MigrateOptions {
   adminUrl: string;
   /** When given, set as the `authenticator` role's password. */
   authenticatorPassword?: string;
+  /** statement_timeout of the request roles in this database (default: anon 3 s, authenticated 8 s; 0 = none) */
+  roleStatementTimeouts?: RoleStatementTimeouts;
   log?: (line: string) => void;
 }
 
@@ -40,6 +43,7 @@ export async function migrateDatabase(opts: MigrateOptions): Promise<void> {
       const [row] = await sql<{ q: string }[]>`select format('alter role authenticator with password %L', ${opts.authenticatorPassword}::text) as q`;
       await sql.unsafe(row!.q);
     }
+    await applyRoleStatementTimeouts(sql, opts.roleStatementTimeouts ?? DEFAULT_ROLE_STATEMENT_TIMEOUTS);
   } finally {
     await sql.end();
   }

@@ -193,10 +193,10 @@ export function defineCoreCases(getDoor: () => Door): void {
       expectError(await door.call(USERS.eve, 'create_product_batch', { ...base, _batch_number: 'x'.repeat(101) }), '22023', 400, '_batch_number');
       expectError(await door.call(USERS.eve, 'create_product_batch', { ...base, _batch_number: 'ATTR', _attributes: [1, 2] }), '22023', 400, '_attributes');
       expectError(await door.call(USERS.eve, 'create_product_batch', { ...base, _batch_number: 'EXP', _production_date: '2026-05-01', _expiry_date: '2026-01-01' }), '22023', 400, '_expiry_date');
-      // wrong types and malformed dates are Postgres cast errors: 400 with the SQLSTATE
+      // wrong types are Postgres cast errors, malformed dates break the argument's domain (data.iso_date): 400 with the SQLSTATE
       expectError(await door.call(USERS.eve, 'create_product_batch', { ...base, _batch_number: 'T', _quantity: 'lots' }), '22P02', 400);
-      expectError(await door.call(USERS.eve, 'create_product_batch', { ...base, _batch_number: 'D', _production_date: '2026-13-45' }), '22008', 400);
-      expectError(await door.call(USERS.eve, 'create_product_batch', { ...base, _batch_number: 'D', _production_date: 'yesterday-ish' }), '22007', 400);
+      expectError(await door.call(USERS.eve, 'create_product_batch', { ...base, _batch_number: 'D', _production_date: '2026-13-45' }), '23514', 400);
+      expectError(await door.call(USERS.eve, 'create_product_batch', { ...base, _batch_number: 'D', _production_date: 'yesterday-ish' }), '23514', 400);
       expectError(await door.call(USERS.eve, 'create_product_batch', { _brand_id: 'not-a-uuid', _product_id: fx.productA, _batch_number: 'U' }), '22P02', 400);
       // duplicate batch number within the product: 409 naming it; same number on another product is fine
       const dup = await door.call(USERS.eve, 'create_product_batch', { ...base, _batch_number: 'LOT-A-1' });

@@ -181,8 +181,8 @@ export function defineSyncCases(getDoor: () => SyncDoor): void {
       expect(r.errors).toHaveLength(10);
       for (const e of r.errors) expect(Object.keys(e).sort()).toEqual(['error', 'externalId']);
       expect(errorOf(r, 'M-nobn')).toBe('batchNumber is required');
-      expect(errorOf(r, 'M-date')).toBe('receivedDate must be an ISO date (YYYY-MM-DD)');
-      expect(errorOf(r, 'M-date2')).toBe('expiryDate must be an ISO date (YYYY-MM-DD)');
+      expect(errorOf(r, 'M-date')).toBe('receivedDate must be an ISO date (YYYY-MM-DD) between 1900-01-01 and 9999-12-31');
+      expect(errorOf(r, 'M-date2')).toBe('expiryDate must be an ISO date (YYYY-MM-DD) between 1900-01-01 and 9999-12-31');
       expect(errorOf(r, 'M-neg')).toBe('quantity must be >= 0');
       expect(errorOf(r, 'M-type')).toBe('batchNumber must be a string; quantity must be a number');
       expect(r.errors.filter((e) => e.externalId === 'M-dup').map((e) => e.error)).toEqual([

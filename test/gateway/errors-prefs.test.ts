@@ -301,6 +301,8 @@ describe('profiles (several exposed schemas)', () => {
 
 describe('configured limits', () => {
   test('the configured statement timeout cancels a long call (500 57014); max rows caps results silently', async () => {
+    // the gateway's timeout is the baseline: migrate's own for the anon role would override it
+    await env.db.admin.unsafe(`alter role anon in database ${env.db.name} reset statement_timeout`);
     const gw = await startGateway(env.db, { schemas: ['demo'], statementTimeoutMs: 150, maxRows: 2 });
     try {
       const r = await req(`${gw.url}/rpc/sleep?p_ms=1000`);
@@ -312,6 +314,7 @@ describe('configured limits', () => {
       expect(capped.status).toBe(206);
     } finally {
       await gw.close();
+      await env.db.admin.unsafe(`alter role anon in database ${env.db.name} set statement_timeout = '3000ms'`);
     }
   });
 });

@@ -132,7 +132,7 @@ describe('lotline api schema', () => {
       expect(cpb.get).toBeUndefined();
       expect(cpb.post.summary).toMatch(/batch/i);
       const v3 = (await req(`${gw.url}/openapi.json`, { headers: { Authorization: `Bearer ${token}` } })).body;
-      expect(v3.paths['/rpc/create_product_batch'].post.requestBody.content['application/json'].schema.properties._quantity['x-pg-type']).toBe('numeric');
+      expect(v3.paths['/rpc/create_product_batch'].post.requestBody.content['application/json'].schema.properties._quantity['x-pg-type']).toBe('data.quantity');
     } finally {
       await gw.close();
     }

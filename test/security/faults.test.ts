@@ -232,6 +232,8 @@ describe('pool exhaustion, statement timeouts, oversized bodies', () => {
       begin insert into sec.slow_writes default values; perform pg_catalog.pg_sleep(_seconds); return 1; end $$;
       revoke execute on function sec.slow_write(float8) from public;
       grant execute on function sec.slow_write(float8) to authenticated;`);
+    // the gateway's own statement timeout is the baseline; migrate's per-role timeout would override it
+    await db.admin.unsafe(`alter role authenticated in database ${db.name} reset statement_timeout`);
     const common = { schemas: ['api', 'sec'] };
     [tight, timed, small, dflt] = await Promise.all([
       startGateway(db, { ...common, poolSize: 1, poolTimeoutMs: 300 }),

@@ -2,6 +2,7 @@
 import { inject } from 'vitest';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { randomBytes } from 'node:crypto';
+import { copyRoleSettings } from '../../src/db/role-settings.ts';
 import type { Who } from './door.ts';
 
 export interface TestDb {
@@ -40,6 +41,8 @@ export async function createTestDb(): Promise<TestDb> {
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
     }
+    // role settings (statement timeouts) are per database and not part of the template's copy
+    await copyRoleSettings(root, pg.template, name);
   } finally {
     await root.end();
   }

@@ -2,12 +2,12 @@ create function api.create_product_batch(
   _brand_id         uuid,
   _product_id       uuid,
   _batch_number     text,
-  _production_date  date    default null,
-  _quantity         numeric default null,
+  _production_date  data.iso_date  default null,
+  _quantity         data.quantity default null,
   _facility_ref     text    default null,
   _attributes       jsonb   default null,
-  _expiry_date      date    default null,
-  _received_date    date    default null,
+  _expiry_date      data.iso_date  default null,
+  _received_date    data.iso_date  default null,
   _unit             text    default null,
   _external_id      text    default null
 )
@@ -22,7 +22,7 @@ begin
   perform app.check_required(_product_id, '_product_id');
   v_number := app.check_text(_batch_number, '_batch_number', 100);
   perform app.check_quantity(_quantity, '_quantity');
-  if _expiry_date is not null and _production_date is not null and _expiry_date < _production_date then
+  if _expiry_date is not null and _production_date is not null and _expiry_date::date < _production_date::date then
     perform app.invalid('_expiry_date', 'after_production_date', '_expiry_date must not be before _production_date');
   end if;
   if not exists (select from data.products p where p.brand_id = _brand_id and p.id = _product_id) then
@@ -30,10 +30,10 @@ begin
   end if;
   insert into data.batches (brand_id, product_id, batch_number, production_date, quantity, facility_ref,
                             attributes, expiry_date, received_date, unit, external_id, created_by)
-  values (_brand_id, _product_id, v_number, _production_date, coalesce(_quantity, 0),
+  values (_brand_id, _product_id, v_number, _production_date::date, coalesce(_quantity, 0),
           app.check_text(_facility_ref, '_facility_ref', 200, false),
           coalesce(app.check_object(_attributes, '_attributes'), '{}'),
-          _expiry_date, _received_date,
+          _expiry_date::date, _received_date::date,
           app.check_text(_unit, '_unit', 32, false),
           app.check_text(_external_id, '_external_id', 200, false),
           app.current_user_id())
@@ -51,6 +51,6 @@ begin
   return app.batch_out(v_row);
 end
 $$;
-comment on function api.create_product_batch(uuid, uuid, text, date, numeric, text, jsonb, date, date, text, text) is
-  $$Create a production batch for a product (status active). _batch_number is unique within the product; _production_date, _quantity (>= 0), _facility_ref, _attributes (object) and the rest are optional. Errors: 400, 401, 403, 404, 409.$$;
-grant execute on function api.create_product_batch(uuid, uuid, text, date, numeric, text, jsonb, date, date, text, text) to authenticated;
+comment on function api.create_product_batch(uuid, uuid, text, data.iso_date, data.quantity, text, jsonb, data.iso_date, data.iso_date, text, text) is
+  $$Create a production batch for a product (status active). _batch_number is unique within the product; _production_date, _quantity (>= 0), _facility_ref, _attributes (object) and the rest are optional. Dates are YYYY-MM-DD between 1900-01-01 and 9999-12-31; quantities below 1e15 with at most 6 decimal places. Errors: 400, 401, 403, 404, 409.$$;
+grant execute on function api.create_product_batch(uuid, uuid, text, data.iso_date, data.quantity, text, jsonb, data.iso_date, data.iso_date, text, text) to authenticated;

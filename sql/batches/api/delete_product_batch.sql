@@ -13,6 +13,7 @@ begin
   end if;
   begin
     delete from data.batches b where b.brand_id = _brand_id and b.id = _batch_id;
+    perform app.require_found(found, '_batch_id', format('Batch %s not found', _batch_id));
   exception when foreign_key_violation then
     -- stock, movements, serials, transfers or statements point at it: history must not be lost
     perform app.raise('PT409', format('Batch %s is referenced and cannot be deleted; archive it instead', _batch_id),

@@ -10,8 +10,8 @@ create function api.search_batches(
   _created_to     timestamptz default null,
   _updated_from   timestamptz default null,
   _updated_to     timestamptz default null,
-  _received_from  date        default null,
-  _received_to    date        default null,
+  _received_from  data.iso_date default null,
+  _received_to    data.iso_date default null,
   _sort           text        default 'id',
   _direction      text        default 'desc',
   _limit          integer     default 50,
@@ -117,7 +117,7 @@ begin
         || '), ' || v_count;
   execute v_sql into v_items, v_total
     using _brand_id, _product_id, _status, '%' || replace(replace(replace(v_term, '\', '\\'), '%', '\%'), '_', '\_') || '%',
-          _article_code, _ean, _sku, _created_from, _created_to, _updated_from, _updated_to, _received_from, _received_to,
+          _article_code, _ean, _sku, _created_from, _created_to, _updated_from, _updated_to, _received_from::date, _received_to::date,
           v_after_value, v_after_id;
 
   v_items := coalesce(v_items, '{}');
@@ -133,6 +133,6 @@ begin
   return row(v_items, v_next, v_total, _limit)::api.batch_page;
 end
 $$;
-comment on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, date, date, text, text, integer, text, integer, boolean) is
+comment on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, data.iso_date, data.iso_date, text, text, integer, text, integer, boolean) is
   $$Search a brand's batches. Filters: _product_id, _status, _term (batch number, product name, SKU, EAN, article code; case-insensitive substring), _article_code, _ean, _sku (exact), created/updated ranges [from, to), received date range. _sort created_at|updated_at|id (default id), _direction asc|desc (default desc), _limit 1-100 (default 50). Paging: pass next_cursor back as _cursor (keyset, stable) or use _page. _include_total adds the total count. Errors: 400, 401, 403.$$;
-grant execute on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, date, date, text, text, integer, text, integer, boolean) to authenticated;
+grant execute on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, data.iso_date, data.iso_date, text, text, integer, text, integer, boolean) to authenticated;

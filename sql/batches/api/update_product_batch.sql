@@ -24,11 +24,15 @@ begin
     end if;
   end loop;
 
-  v_row := app.batch_for_update(_brand_id, _batch_id, _expected_version);
-  if v_row.status = 'archived' then
-    perform app.raise('PT409', format('Batch %s is archived and cannot be changed', _batch_id),
-                      jsonb_build_object('field', '_batch_id', 'rule', 'state', 'status', v_row.status));
+  select * into v_row from data.batches b where b.brand_id = _brand_id and b.id = _batch_id for update;
+  if not found then
+    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
   end if;
+  if _expected_version is not null and _expected_version <> v_row.version then
+    perform app.raise('PT412', format('Batch %s is at version %s, not %s', _batch_id, v_row.version, _expected_version),
+                      jsonb_build_object('field', '_expected_version', 'rule', 'current_version', 'current', v_row.version));
+  end if;
+  perform app.check_batch_not_archived(v_row);
 
   if _patch ? 'batch_number' then
     if jsonb_typeof(_patch -> 'batch_number') <> 'string' then
@@ -73,6 +77,7 @@ begin
            facility_ref = v_row.facility_ref, attributes = v_row.attributes, recall_message = v_row.recall_message
      where b.brand_id = _brand_id and b.id = _batch_id
     returning * into v_row;
+    perform app.require_found(found, '_batch_id', format('Batch %s not found', _batch_id));
   exception when unique_violation then
     if _patch ? 'batch_number' and exists (
          select from data.batches b where b.brand_id = _brand_id and b.product_id = v_row.product_id

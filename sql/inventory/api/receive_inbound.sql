@@ -119,6 +119,7 @@ begin
       if r.expiry_date is not null and v_batch.expiry_date is distinct from r.expiry_date then
         if v_batch.expiry_date is null then
           update data.batches b set expiry_date = r.expiry_date where b.brand_id = _brand_id and b.id = v_batch.id;
+          perform app.require_found(found, v_f || '.batch_number', format('Batch "%s" not found', r.batch_number));
         else
           perform app.raise('PT409', format('Batch "%s" already has expiry date %s, not %s', r.batch_number, v_batch.expiry_date, r.expiry_date),
                             jsonb_build_object('field', v_f || '.expiry_date', 'rule', 'matches_batch', 'batch_id', v_batch.id,

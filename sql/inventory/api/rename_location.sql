@@ -8,9 +8,14 @@ declare
 begin
   perform app.require_role(_brand_id, 'editor', 'inventory:write');
   v_name := app.check_text(_name, '_name', 200);
-  perform app.location_for_update(_brand_id, _location_id, 'archived and cannot be renamed');
+  select * into v_row from data.locations l where l.brand_id = _brand_id and l.id = _location_id for update;
+  if not found then
+    perform app.raise('PT404', format('Location %s not found', _location_id), jsonb_build_object('field', '_location_id', 'rule', 'exists'));
+  end if;
+  perform app.check_location_not_archived(v_row);
   begin
     update data.locations l set name = v_name where l.brand_id = _brand_id and l.id = _location_id returning * into v_row;
+    perform app.require_found(found, '_location_id', format('Location %s not found', _location_id));
   exception when unique_violation then
     perform app.already_exists(format('A location named "%s" already exists', v_name), '_name', v_name);
   end;

@@ -6,9 +6,14 @@ declare v_row data.brand_members;
 begin
   perform app.require_role(_brand_id, 'admin', 'members:write');
   perform app.check_text(_user_id, '_user_id', 200);
+  if btrim(_user_id) ~ '[[:cntrl:]]' then
+    perform app.invalid('_user_id', 'printable', '_user_id must not contain control characters');
+  end if;
   if _role is null or app.role_rank(_role) = 0 then
     perform app.invalid('_role', 'enum', '_role must be one of viewer, editor, admin, owner');
   end if;
+  -- membership changes of a brand serialise (lock order: app.brand_write_lock); the role is checked again after
+  perform app.lock_brand_members(_brand_id, 'admin', 'members:write');
   if not app.can_grant(_brand_id, _role) then
     perform app.raise('42501', format('Forbidden: owner role required on brand %s to grant %s', _brand_id, _role),
                       jsonb_build_object('field', '_role', 'rule', 'role', 'required_role', 'owner'));

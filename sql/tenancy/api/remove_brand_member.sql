@@ -5,6 +5,9 @@ as $$
 declare v_row data.brand_members;
 begin
   perform app.require_role(_brand_id, 'admin', 'members:write');
+  -- membership changes of a brand serialise (lock order: app.brand_write_lock); the role is checked again
+  -- after the lock, so of two owners removing each other at once the second finds itself removed (403)
+  perform app.lock_brand_members(_brand_id, 'admin', 'members:write');
   select * into v_row from data.brand_members m where m.brand_id = _brand_id and m.user_id = _user_id;
   if not found then
     perform app.raise('PT404', format('Member %s not found on brand %s', _user_id, _brand_id),
@@ -14,13 +17,9 @@ begin
     perform app.raise('42501', format('Forbidden: owner role required on brand %s to remove an owner', _brand_id),
                       jsonb_build_object('field', '_user_id', 'rule', 'role', 'required_role', 'owner'));
   end if;
-  -- lock the brand's owner rows so two removals cannot both leave it ownerless
-  perform 1 from data.brand_members m where m.brand_id = _brand_id and m.role = 'owner' for update;
-  if v_row.role = 'owner' and (select count(*) from data.brand_members m where m.brand_id = _brand_id and m.role = 'owner') = 1 then
-    perform app.raise('PT409', format('Cannot remove the last owner of brand %s', _brand_id),
-                      jsonb_build_object('field', '_user_id', 'rule', 'last_owner'));
-  end if;
+  -- the last owner stays: the table's trigger (app.tg__brand_members_keep_an_owner) answers 409
   delete from data.brand_members m where m.brand_id = _brand_id and m.user_id = _user_id;
+  perform app.require_found(found, '_user_id', format('Member %s not found on brand %s', _user_id, _brand_id));
   return row(v_row.brand_id, v_row.user_id, v_row.role, v_row.created_at)::api.brand_member;
 end
 $$;
