@@ -104,3 +104,40 @@ as $$
     ) r
 $$;
 grant execute on function app.sync_result_of(text, jsonb, text[], uuid[], boolean[], uuid[], uuid[]) to authenticated;
+
+-- A due-diligence statement as its RPCs return it (snake_case: these are lotline's own RPCs, not the push API).
+create type api.due_diligence_statement as (
+  id                     uuid,
+  brand_id               uuid,
+  batch_id               uuid,
+  status                 text,
+  reference_number       text,
+  verification_number    text,
+  source                 text,
+  activity_type          text,
+  hs_code                text,
+  description            text,
+  net_mass_kg            numeric,
+  country_of_production  text,
+  geolocation            jsonb,
+  submitted_at           timestamptz,
+  submitted_by           text,
+  decided_at             timestamptz,
+  decided_by             text,
+  decision_reason        text,
+  created_by             text,
+  created_at             timestamptz,
+  updated_at             timestamptz,
+  version                integer
+);
+
+create or replace function app.dds_out(_d data.due_diligence_statements)
+returns api.due_diligence_statement
+language sql stable security invoker set search_path = ''
+as $$
+  select row(_d.id, _d.brand_id, _d.batch_id, _d.status, _d.reference_number, _d.verification_number, _d.source,
+             _d.activity_type, _d.hs_code, _d.description, _d.net_mass_kg, _d.country_of_production, _d.geolocation,
+             _d.submitted_at, _d.submitted_by, _d.decided_at, _d.decided_by, _d.decision_reason, _d.created_by,
+             _d.created_at, _d.updated_at, _d.version)::api.due_diligence_statement
+$$;
+grant execute on function app.dds_out(data.due_diligence_statements) to authenticated;

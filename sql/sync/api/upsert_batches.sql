@@ -49,7 +49,7 @@ begin
     select x.external_id as ext, x as cur from data.batches x
      where x.brand_id = _brand_id and x.external_id = any (array(select f.ext from f where f.ext is not null))
   ), pe as (    -- the referenced products (a payload names few)
-    select y.external_id as product_ext, y.id from data.products y
+    select y.external_id as product_ext, y.id, y.archived_at from data.products y
      where y.brand_id = _brand_id
        and y.external_id = any (array(select distinct f.product_ext from f where f.product_ext is not null))
   ), taken as ( -- stored batches holding one of the payload's batch numbers (any product)
@@ -61,7 +61,7 @@ begin
     -- Set-based lookups (= any (array) + hash joins) rather than a probe per record: when statistics are
     -- missing or stale (a table that just grew from empty) a per-record probe can pick a brand-wide index
     -- and cost O(brand) per record; this way the worst case is one scan per call.
-    select f.*, c.cur, p.id as product_id, t.product_id is not null as number_taken,
+    select f.*, c.cur, p.id as product_id, p.archived_at is not null as product_archived, t.product_id is not null as number_taken,
            case when f.ext is not null then count(*) over (partition by f.ext) end as ext_count,
            -- another record of this payload claims the same (product, batchNumber); the record whose
            -- stored batch already has that number keeps it, the others are blamed
@@ -95,6 +95,8 @@ begin
                   then format('batchNumber "%s" is used by more than one record of product "%s" in this payload', k.batch_number, k.product_ext) end,
              case when k.number_taken
                   then format('batchNumber "%s" is already used by another batch of product "%s"', k.batch_number, k.product_ext) end,
+             case when (k.cur).id is null and k.product_archived
+                  then format('Product with externalId "%s" is archived: it takes no new batches', k.product_ext) end,
              case when (k.cur).status = 'archived' and k.will_change
                   then format('Batch with externalId "%s" is archived and cannot be changed', k.ext) end
            ), '') as error

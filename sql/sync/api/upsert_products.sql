@@ -73,20 +73,25 @@ begin
       from f
       left join cur x on x.ext = f.ext
       left join se sup on sup.supplier_ext = f.supplier_ext
-  ), e as materialized (   -- materialized: error and will_change are read twice below
+  ), k as (
     select j.*,
            (j.cur).id is null
              or ((j.cur).name, (j.cur).supplier_id, (j.cur).gtin, (j.cur).sku, (j.cur).ean, (j.cur).article_code, (j.cur).unit,
                  (j.cur).expirable, (j.cur).serialized, (j.cur).attributes)
                 is distinct from (j.name, j.m_supplier_id, j.m_gtin, j.m_sku, j.m_ean, j.m_article_code, j.m_unit,
-                 j.m_expirable, j.m_serialized, j.m_attributes) as will_change,
+                 j.m_expirable, j.m_serialized, j.m_attributes) as will_change
+      from j
+  ), e as materialized (   -- materialized: error and will_change are read twice below
+    select j.*,
            nullif(concat_ws('; ',
              j.field_error,
              case when j.ext_count > 1 then format('externalId "%s" appears %s times in this payload', j.ext, j.ext_count) end,
              case when j.supplier_ext is not null and j.supplier_id is null and length(j.supplier_ext) <= 200
-                  then format('Supplier with externalId "%s" not found. Sync suppliers first.', j.supplier_ext) end
+                  then format('Supplier with externalId "%s" not found. Sync suppliers first.', j.supplier_ext) end,
+             case when (j.cur).archived_at is not null and j.will_change
+                  then format('Product with externalId "%s" is archived and cannot be changed', j.ext) end
            ), '') as error
-      from j
+      from k j
   )
   select coalesce(jsonb_agg(jsonb_build_object(
            'ord', e.ord, 'ext', e.ext, 'id', (e.cur).id, 'error', e.error, 'change', e.will_change,
