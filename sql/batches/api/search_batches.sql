@@ -183,8 +183,17 @@ begin
        order by b.updated_at, b.id limit v_n offset v_offset);
   end if;
 
-  -- the total: the filters only, without the cursor
-  if _include_total then
+  -- the total: the filters only, without the cursor; without filters an index-only count of the brand or product
+  if not _include_total then
+    v_total := null;
+  elsif v_status is null and v_like is null and v_code_products is null and _created_from is null and _created_to is null
+        and _updated_from is null and _updated_to is null and _received_from is null and _received_to is null then
+    if _product_id is null then
+      select count(*) into v_total from data.batches b where b.brand_id = _brand_id;
+    else
+      select count(*) into v_total from data.batches b where b.brand_id = _brand_id and b.product_id = _product_id;
+    end if;
+  else
     select count(*) into v_total from data.batches b
      where b.brand_id = _brand_id and (_product_id is null or b.product_id = _product_id)
        and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
