@@ -105,7 +105,8 @@ describe('search_batches: every shape means what its filters say', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       for (let i = 0; i < 100; i++) {
-        const p = must<{ items: { id: string }[]; next_cursor: string | null; total: number }>(
+        type Page = { items: { id: string }[]; next_cursor: string | null; total: number };
+        const p: Page = must<Page>(
           await door.call(owner, 'search_batches', cursor ? { ...x, _cursor: cursor } : x));
         expect(p.total).toBe(want.length);
         seen.push(...p.items.map((r) => r.id));
