@@ -14,7 +14,7 @@ export type Database = {
     Views: { [_ in never]: never }
     Functions: {
       /**
-       * Accept a PENDING transfer: its stock moves exactly once, even under concurrent calls — at the
+       * Accept a pending transfer: its stock moves exactly once, even under concurrent calls — at the
        * source the reservation is released and the quantity leaves (transfer_out), at the destination
        * it arrives (transfer_in) — and who accepted and when are recorded. Any call on a transfer that
        * is no longer pending is a 409 (PT409) naming its state. Admin role (see docs/inventory.md),
@@ -122,7 +122,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch_quantity'; isOneToOne: false; isSetofReturn: true }
       }
       /**
-       * Withdraw a PENDING transfer (its creator, or an admin): nothing moves, the reservation at the
+       * Withdraw a pending transfer (its creator, or an admin): nothing moves, the reservation at the
        * source is released, who cancelled, when and the optional _reason are recorded. 409 (PT409)
        * naming the state when it is no longer pending. Editor role, scope inventory:write. Errors:
        * 400, 401, 403, 404, 409.
@@ -208,7 +208,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Create a PENDING transfer of stock from one location to another (seed E's transferInventory)
+       * Create a pending transfer of stock from one location to another (seed E's transferInventory)
        * and reserve its lines at the source (committed rises, available falls). _lines: [{batch_id,
        * quantity > 0}], one line per batch, 1–500. Asking for more than is available is a 409 (PT409)
        * naming the batch and the shortfall in the message and in details {field, batch_id, requested,
@@ -228,7 +228,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'transfer'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Decline a PENDING transfer with a required _reason: nothing moves, the reservation at the
+       * Decline a pending transfer with a required _reason: nothing moves, the reservation at the
        * source is released, and who declined, when and why are recorded. 409 (PT409) naming the state
        * when it is no longer pending. Admin role, scope inventory:write. Errors: 400, 401, 403, 404,
        * 409.
@@ -797,7 +797,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Change a PENDING transfer (seed E's PUT transferInventory): _lines replaces all lines and the
+       * Change a pending transfer (seed E's PUT transferInventory): _lines replaces all lines and the
        * reservations at the source are adjusted by the difference (more than available → 409 naming
        * the batch and shortfall); _to_location_id changes the destination; _note changes the note (''
        * clears it). Omitted (null) arguments stay as they are. _expected_version → 412 when stale.

@@ -39,3 +39,8 @@ create unique index if not exists due_diligence_statements__brand_id_reference_n
 -- lists by status, newest first
 create index if not exists due_diligence_statements__brand_id_status_created_at_idx
   on data.due_diligence_statements (brand_id, status, created_at, id);
+
+-- batches: the (brand_id, id) index carries product_id and batch_number, so a _term search by id reads the
+-- index (index-only) and fetches only its page's rows from the heap (docs/benchmarks.md)
+create index if not exists batches__brand_id_id_term_idx on data.batches (brand_id, id) include (product_id, batch_number);
+drop index if exists data.batches__brand_id_id_idx;

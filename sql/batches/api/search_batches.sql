@@ -42,6 +42,7 @@ declare
   v_term_products uuid[];
   v_code_products uuid[];
   v_items     api.batch[];
+  v_ids       uuid[];
   v_total     bigint;
   v_next      text;
   v_last      api.batch;
@@ -125,6 +126,26 @@ begin
                 case when v_desc then case v_sort when 'created_at' then b.created_at when 'updated_at' then b.updated_at end end desc,
                 case when not v_desc then b.id end, case when v_desc then b.id end desc
        limit v_n offset v_offset);
+  elsif v_like is not null and v_sort = 'id' and v_status is null and _created_from is null and _created_to is null
+        and _updated_from is null and _updated_to is null and _received_from is null and _received_to is null then
+    -- _term (and product codes) by id: the page's ids from an index-only scan of (brand_id, id) INCLUDE
+    -- (product_id, batch_number), then only those rows from the heap: the term reads no heap page it rejects
+    if v_desc then
+      v_ids := array(select x.id from data.batches x
+                      where x.brand_id = _brand_id and x.id <= v_id and x.id is distinct from v_not_id
+                        and (x.batch_number ilike v_like or x.product_id = any (v_term_products))
+                        and (v_code_products is null or x.product_id = any (v_code_products))
+                      order by x.id desc limit v_n offset v_offset);
+    else
+      v_ids := array(select x.id from data.batches x
+                      where x.brand_id = _brand_id and x.id >= v_id and x.id is distinct from v_not_id
+                        and (x.batch_number ilike v_like or x.product_id = any (v_term_products))
+                        and (v_code_products is null or x.product_id = any (v_code_products))
+                      order by x.id limit v_n offset v_offset);
+    end if;
+    v_items := array(select app.batch_out(b) from unnest(v_ids) with ordinality as u(id, ord)
+                       join data.batches b on b.brand_id = _brand_id and b.id = u.id
+                      order by u.ord);
   elsif v_status is not null and v_sort = 'created_at' and v_desc then
     v_items := array(
       select app.batch_out(b) from data.batches b

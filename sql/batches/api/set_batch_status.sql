@@ -5,7 +5,7 @@ language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   v_row data.batches;
-  v_status text := app.status_arg(_status);   -- READY_FOR_SALE works too (docs/conventions.md)
+  v_status text := app.status_arg(_status);   -- READY_FOR_SALE works too (docs/state-machine.md)
 begin
   perform app.require_role(_brand_id, 'editor', 'batches:write');
   select * into v_row from data.batches b where b.brand_id = _brand_id and b.id = _batch_id for update;
