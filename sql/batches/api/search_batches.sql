@@ -143,8 +143,9 @@ begin
                         and (v_code_products is null or x.product_id = any (v_code_products))
                       order by x.id limit v_n offset v_offset);
     end if;
-    v_items := array(select app.batch_out(b) from unnest(v_ids) with ordinality as u(id, ord)
-                       join data.batches b on b.brand_id = _brand_id and b.id = u.id
+    -- then each row by its key, in the page's order (limit 1: a primary-key lookup per id, never a join over the brand)
+    v_items := array(select app.batch_out(r.b) from unnest(v_ids) with ordinality as u(id, ord)
+                       cross join lateral (select b from data.batches b where b.brand_id = _brand_id and b.id = u.id limit 1) r
                       order by u.ord);
   elsif v_status is not null and v_sort = 'created_at' and v_desc then
     v_items := array(
