@@ -42,13 +42,18 @@ const SECTIONS: SectionDef[] = [
 
 const TOTAL_BUDGET_S = { full: 14 * 60, quick: 110 };
 
-function parseArgs(argv: string[]): { quick: boolean; sections: SectionDef[]; help: boolean } {
+function parseArgs(argv: string[]): { quick: boolean; sections: SectionDef[]; help: boolean; timeFactor: number } {
   let quick = false;
   let help = false;
+  let timeFactor = 1;
   const names: string[] = [];
   for (const a of argv) {
     if (a === '--quick' || a === '-q' || a === 'quick') quick = true;
     else if (a === '--help' || a === '-h') help = true;
+    else if (a.startsWith('--time-factor=')) {
+      timeFactor = Number(a.slice('--time-factor='.length));
+      if (!(timeFactor >= 1 && timeFactor <= 10)) throw new Error(`--time-factor must be a number from 1 to 10, got ${a}`);
+    }
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else names.push(...a.split(',').filter(Boolean));
   }
@@ -56,7 +61,7 @@ function parseArgs(argv: string[]): { quick: boolean; sections: SectionDef[]; he
     if (!SECTIONS.some((s) => s.name === n)) throw new Error(`unknown section "${n}"; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
   }
   const sections = names.length ? SECTIONS.filter((s) => names.includes(s.name)) : SECTIONS;
-  return { quick, sections, help };
+  return { quick, sections, help, timeFactor };
 }
 
 function ts(): string {
@@ -116,13 +121,14 @@ async function runSection(def: SectionDef, env: SectionEnv, hardLimitMs: number)
 }
 
 async function main(): Promise<number> {
-  const { quick, sections, help } = parseArgs(process.argv.slice(2));
+  const { quick, sections, help, timeFactor } = parseArgs(process.argv.slice(2));
   if (help) {
-    console.log(`usage: npm run bench [-- --quick] [-- <section> ...]\nsections: ${SECTIONS.map((s) => s.name).join(', ')}`);
+    console.log(`usage: npm run bench [-- --quick] [-- --time-factor=N] [-- <section> ...]\nsections: ${SECTIONS.map((s) => s.name).join(', ')}`);
     return 0;
   }
   const t0 = Date.now();
-  const globalEnd = t0 + (quick ? TOTAL_BUDGET_S.quick : TOTAL_BUDGET_S.full) * 1000;
+  // --time-factor=N stretches every time limit N-fold (a machine busy with other work generates and samples slower)
+  const globalEnd = t0 + (quick ? TOTAL_BUDGET_S.quick : TOTAL_BUDGET_S.full) * 1000 * timeFactor;
   const meta: Meta = {
     date: new Date().toISOString(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -167,7 +173,7 @@ async function main(): Promise<number> {
     for (const [i, def] of sections.entries()) {
       const left = globalEnd - Date.now();
       // share what is left fairly with the sections still to come, within the section's own limit
-      const budgetMs = Math.min((quick ? def.quickBudget : def.budget) * 1000, left - (sections.length - i - 1) * 10_000);
+      const budgetMs = Math.min((quick ? def.quickBudget : def.budget) * 1000 * timeFactor, left - (sections.length - i - 1) * 10_000);
       if (budgetMs < 5_000) {
         outcomes[def.name] = { status: 'skipped', at: new Date().toISOString(), seconds: 0, quick, reason: 'no time left in the run budget' };
         continue;

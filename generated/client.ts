@@ -73,6 +73,20 @@ export const catalogue = {
         result: api.Functions.archive_location.Returns,
       },
     ],
+    archive_product: [
+      {
+        schema: 'api',
+        name: 'archive_product',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_expected_version', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.archive_product.Returns,
+      },
+    ],
     batch_quantities_by_location: [
       {
         schema: 'api',
@@ -246,6 +260,19 @@ export const catalogue = {
         result: api.Functions.find_batch.Returns,
       },
     ],
+    get_due_diligence_statement: [
+      {
+        schema: 'api',
+        name: 'get_due_diligence_statement',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_dds_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.get_due_diligence_statement.Returns,
+      },
+    ],
     get_inbound: [
       {
         schema: 'api',
@@ -257,6 +284,19 @@ export const catalogue = {
         returns: 'row',
         volatility: 'stable',
         result: api.Functions.get_inbound.Returns,
+      },
+    ],
+    get_product: [
+      {
+        schema: 'api',
+        name: 'get_product',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.get_product.Returns,
       },
     ],
     get_product_batch: [
@@ -339,6 +379,22 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_brand_members.Returns,
+      },
+    ],
+    list_due_diligence_statements: [
+      {
+        schema: 'api',
+        name: 'list_due_diligence_statements',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+          { name: '_offset', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_due_diligence_statements.Returns,
       },
     ],
     list_inbounds: [
@@ -528,6 +584,23 @@ export const catalogue = {
         result: api.Functions.receive_inbound.Returns,
       },
     ],
+    record_due_diligence_decision: [
+      {
+        schema: 'api',
+        name: 'record_due_diligence_decision',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_dds_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_decision', cast: 'text', kind: 'plain', required: true },
+          { name: '_verification_number', cast: 'text', kind: 'plain', required: false },
+          { name: '_reason', cast: 'text', kind: 'plain', required: false },
+          { name: '_expected_version', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.record_due_diligence_decision.Returns,
+      },
+    ],
     remove_brand_member: [
       {
         schema: 'api',
@@ -623,6 +696,50 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.set_batch_status.Returns,
+      },
+    ],
+    submit_due_diligence_statement: [
+      {
+        schema: 'api',
+        name: 'submit_due_diligence_statement',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_dds_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_expected_version', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.submit_due_diligence_statement.Returns,
+      },
+    ],
+    update_due_diligence_statement: [
+      {
+        schema: 'api',
+        name: 'update_due_diligence_statement',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_dds_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_patch', cast: 'jsonb', kind: 'json', required: true },
+          { name: '_expected_version', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.update_due_diligence_statement.Returns,
+      },
+    ],
+    update_product: [
+      {
+        schema: 'api',
+        name: 'update_product',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_patch', cast: 'jsonb', kind: 'json', required: true },
+          { name: '_expected_version', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.update_product.Returns,
       },
     ],
     update_product_batch: [

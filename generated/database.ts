@@ -14,7 +14,7 @@ export type Database = {
     Views: { [_ in never]: never }
     Functions: {
       /**
-       * Accept a PENDING transfer: its stock moves exactly once, even under concurrent calls — at the
+       * Accept a pending transfer: its stock moves exactly once, even under concurrent calls — at the
        * source the reservation is released and the quantity leaves (transfer_out), at the destination
        * it arrives (transfer_in) — and who accepted and when are recorded. Any call on a transfer that
        * is no longer pending is a 409 (PT409) naming its state. Admin role (see docs/inventory.md),
@@ -74,6 +74,22 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'location'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Archive a product (one-way). Its batches stay as they are and can still be read, moved and
+       * patched, but no new batch of it can be created by any door (create_product_batch,
+       * upsert_batches, receive_inbound): 409. An archived product cannot be changed or archived again
+       * (409). _expected_version → 412 when stale. Admin role, scope products:write. Errors: 401, 403,
+       * 404, 409, 412.
+       */
+      archive_product: {
+        Args: {
+          _brand_id: string
+          _product_id: string
+          _expected_version?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['product']
+        SetofOptions: { from: '*'; to: 'product'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Batches at one location (seed E's quantities by inventory): quantity, committed, available,
        * in_transfer (leaving in pending transfers) and incoming (arriving). Rows with quantity 0 and
        * nothing incoming are left out unless _include_empty. Ordered by batch number; _limit 1–100
@@ -106,7 +122,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch_quantity'; isOneToOne: false; isSetofReturn: true }
       }
       /**
-       * Withdraw a PENDING transfer (its creator, or an admin): nothing moves, the reservation at the
+       * Withdraw a pending transfer (its creator, or an admin): nothing moves, the reservation at the
        * source is released, who cancelled, when and the optional _reason are recorded. 409 (PT409)
        * naming the state when it is no longer pending. Editor role, scope inventory:write. Errors:
        * 400, 401, 403, 404, 409.
@@ -193,7 +209,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Create a PENDING transfer of stock from one location to another (seed E's transferInventory)
+       * Create a pending transfer of stock from one location to another (seed E's transferInventory)
        * and reserve its lines at the source (committed rises, available falls). _lines: [{batch_id,
        * quantity > 0}], one line per batch, 1–500. Asking for more than is available is a 409 (PT409)
        * naming the batch and the shortfall in the message and in details {field, batch_id, requested,
@@ -213,7 +229,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'transfer'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Decline a PENDING transfer with a required _reason: nothing moves, the reservation at the
+       * Decline a pending transfer with a required _reason: nothing moves, the reservation at the
        * source is released, and who declined, when and why are recorded. 409 (PT409) naming the state
        * when it is no longer pending. Admin role, scope inventory:write. Errors: 400, 401, 403, 404,
        * 409.
@@ -253,6 +269,19 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * One due-diligence statement by id: its status (docs/state-machine.md), content, reference and
+       * verification numbers, who submitted and decided it and when. Viewer role, scope dds:read.
+       * Errors: 401, 403, 404.
+       */
+      get_due_diligence_statement: {
+        Args: {
+          _brand_id: string
+          _dds_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['due_diligence_statement']
+        SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * One inbound receipt with its lines (product, batch, quantity, expiry date, whether the receipt
        * created the batch). Viewer role, scope inventory:read. Errors: 401, 403, 404.
        */
@@ -263,6 +292,18 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['inbound']
         SetofOptions: { from: '*'; to: 'inbound'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * One product of a brand by id (archived ones too: archived_at is set). Viewer role, scope
+       * products:read. Errors: 401, 403, 404.
+       */
+      get_product: {
+        Args: {
+          _brand_id: string
+          _product_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['product']
+        SetofOptions: { from: '*'; to: 'product'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * One batch of a product by id. Errors: 401, 403, 404.
@@ -323,8 +364,8 @@ export type Database = {
       /**
        * Serial numbers of a batch in seq order (stable), one page of _limit (1..1000, default 100)
        * after _after_seq (keyset: pass the last row's seq for the next page); optional _status filter
-       * (active | void). Each row has its public code and GS1 Digital Link path. Viewer role, scope
-       * serials:read. Errors: 400, 401, 403, 404.
+       * (active | void; case-insensitive). Each row has its public code and GS1 Digital Link path.
+       * Viewer role, scope serials:read. Errors: 400, 401, 403, 404.
        */
       list_batch_serials: {
         Args: {
@@ -346,6 +387,22 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['brand_member'][]
         SetofOptions: { from: '*'; to: 'brand_member'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * Due-diligence statements of a brand, newest first. Filters: _status (draft, submitted,
+       * accepted, rejected), _batch_id. _limit 1–100 (default 50), _offset >= 0. Viewer role, scope
+       * dds:read. Errors: 400, 401, 403.
+       */
+      list_due_diligence_statements: {
+        Args: {
+          _brand_id: string
+          _status?: string | null
+          _batch_id?: string | null
+          _limit?: number | null
+          _offset?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['due_diligence_statement'][]
+        SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: false; isSetofReturn: true }
       }
       /**
        * Inbound receipts, newest first, with their lines; optionally of one location. _limit 1–100
@@ -430,8 +487,8 @@ export type Database = {
        * updatedAt, is >= since). Ordered by updatedAt then internalId, oldest change first, so a
        * client can follow changes with since = the last updatedAt it saw. Returns {page, limit, total,
        * records}. Only batches with an externalId are listed. Requires viewer and, for scoped tokens,
-       * integration:batches:read. Pass _limit in a POST body (PostgREST reserves the query key
-       * "limit"). Errors: 400 (_page, _limit), 401, 403.
+       * integration:batches:read. By POST or GET (_limit and _page are arguments in a query string
+       * too; only a bare "limit" is the result paging). Errors: 400 (_page, _limit), 401, 403.
        */
       list_synced_batches: {
         Args: {
@@ -479,9 +536,8 @@ export type Database = {
       }
       /**
        * Transfers, newest first, with their lines. Filters: _status (pending, accepted, declined,
-       * cancelled; case-insensitive, so seed E's PENDING works), _location_id (as source or
-       * destination). _limit 1–100 (default 50), _offset >= 0. Viewer role, scope inventory:read.
-       * Errors: 400, 401, 403.
+       * cancelled; case-insensitive), _location_id (as source or destination). _limit 1–100 (default
+       * 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403.
        */
       list_transfers: {
         Args: {
@@ -547,6 +603,24 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['inbound']
         SetofOptions: { from: '*'; to: 'inbound'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Record the authority's decision on a submitted due-diligence statement: submitted → accepted
+       * (with the _verification_number the authority issued; required) or rejected (with a _reason;
+       * required). Both are final. A statement that is not submitted: 409. _expected_version → 412
+       * when stale. Admin role, scope dds:write. Errors: 400, 401, 403, 404, 409, 412.
+       */
+      record_due_diligence_decision: {
+        Args: {
+          _brand_id: string
+          _dds_id: string
+          _decision: string
+          _verification_number?: string | null
+          _reason?: string | null
+          _expected_version?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['due_diligence_statement']
+        SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Remove a member from a brand. Admins remove up to admins; only owners remove owners; the last
@@ -640,9 +714,10 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch_page'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Move a batch to another status along the state machine (docs/state-machine.md); an illegal
-       * change is 409 naming both states. Recalling stores _reason as the consumer-facing recall
-       * message. Errors: 400, 401, 403, 404, 409, 412.
+       * Move a batch to another status along the state machine (docs/state-machine.md); _status is one
+       * of active, received, in_testing, ready_for_sale, processing, in_transfer, recalled, archived
+       * (case-insensitive); an illegal change is 409 naming both states. Recalling stores _reason as
+       * the consumer-facing recall message. Errors: 400, 401, 403, 404, 409, 412.
        */
       set_batch_status: {
         Args: {
@@ -654,6 +729,57 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['batch']
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Submit a draft due-diligence statement: draft → submitted, with a new reference_number
+       * (DDS-<year>-<12 hex digits>), submitted_at and submitted_by. The draft must have
+       * activity_type, hs_code, net_mass_kg, country_of_production and geolocation (409, rule
+       * incomplete, naming the missing ones). A statement that is not a draft: 409. _expected_version
+       * → 412 when stale. Editor role, scope dds:write. Errors: 401, 403, 404, 409, 412.
+       */
+      submit_due_diligence_statement: {
+        Args: {
+          _brand_id: string
+          _dds_id: string
+          _expected_version?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['due_diligence_statement']
+        SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Patch a draft due-diligence statement. _patch keys: activity_type (import, export, domestic),
+       * hs_code (4, 6 or 8 digits), description, net_mass_kg (> 0), country_of_production (ISO 3166-1
+       * alpha-2), geolocation (a GeoJSON FeatureCollection of the plots); null clears a key; any other
+       * key is a 400 naming it. Only a draft can be changed (409 otherwise). _expected_version → 412
+       * when stale. Editor role, scope dds:write. Errors: 400, 401, 403, 404, 409, 412.
+       */
+      update_due_diligence_statement: {
+        Args: {
+          _brand_id: string
+          _dds_id: string
+          _patch: Json
+          _expected_version?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['due_diligence_statement']
+        SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Patch a product. _patch keys: name, external_id, supplier_id, gtin (8/12/13/14 digits, valid
+       * check digit; stored as GTIN-14), sku, ean, article_code, unit, expirable, serialized,
+       * attributes; null clears a key (name cannot be cleared); any other key is a 400 naming it. A
+       * product created without an external id can be given one here. An archived product cannot be
+       * changed (409). _expected_version → 412 when stale. Editor role, scope products:write. Errors:
+       * 400, 401, 403, 404, 409, 412.
+       */
+      update_product: {
+        Args: {
+          _brand_id: string
+          _product_id: string
+          _patch: Json
+          _expected_version?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['product']
+        SetofOptions: { from: '*'; to: 'product'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Patch a batch's metadata. _patch keys: batch_number, external_id, production_date,
@@ -672,7 +798,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Change a PENDING transfer (seed E's PUT transferInventory): _lines replaces all lines and the
+       * Change a pending transfer (seed E's PUT transferInventory): _lines replaces all lines and the
        * reservations at the source are adjusted by the difference (more than available → 409 naming
        * the batch and shortfall); _to_location_id changes the destination; _note changes the note (''
        * clears it). Omitted (null) arguments stay as they are. _expected_version → 412 when stale.
@@ -851,6 +977,30 @@ export type Database = {
         serial_status: string | null
         public_id: string | null
         digital_link: string | null
+      }
+      due_diligence_statement: {
+        id: string | null
+        brand_id: string | null
+        batch_id: string | null
+        status: string | null
+        reference_number: string | null
+        verification_number: string | null
+        source: string | null
+        activity_type: string | null
+        hs_code: string | null
+        description: string | null
+        net_mass_kg: number | null
+        country_of_production: string | null
+        geolocation: Json
+        submitted_at: string | null
+        submitted_by: string | null
+        decided_at: string | null
+        decided_by: string | null
+        decision_reason: string | null
+        created_by: string | null
+        created_at: string | null
+        updated_at: string | null
+        version: number | null
       }
       inbound: {
         id: string | null

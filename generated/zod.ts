@@ -97,6 +97,30 @@ export const api__consumer_view = z.strictObject({
   public_id: z.string().nullable(),
   digital_link: z.string().nullable(),
 });
+export const api__due_diligence_statement = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  batch_id: z.guid().nullable(),
+  status: z.string().nullable(),
+  reference_number: z.string().nullable(),
+  verification_number: z.string().nullable(),
+  source: z.string().nullable(),
+  activity_type: z.string().nullable(),
+  hs_code: z.string().nullable(),
+  description: z.string().nullable(),
+  net_mass_kg: z.number().nullable(),
+  country_of_production: z.string().nullable(),
+  geolocation: json.nullable(),
+  submitted_at: z.iso.datetime({ offset: true }).nullable(),
+  submitted_by: z.string().nullable(),
+  decided_at: z.iso.datetime({ offset: true }).nullable(),
+  decided_by: z.string().nullable(),
+  decision_reason: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+  version: z.int32().nullable(),
+});
 export const api__inbound_line = z.strictObject({
   line_no: z.int32().nullable(),
   product_id: z.guid().nullable(),
@@ -318,6 +342,7 @@ export const api = {
     brand: api__brand,
     brand_member: api__brand_member,
     consumer_view: api__consumer_view,
+    due_diligence_statement: api__due_diligence_statement,
     inbound: api__inbound,
     inbound_line: api__inbound_line,
     location: api__location,
@@ -369,6 +394,14 @@ export const api = {
         _location_id: z.guid(),
       }),
       Returns: api__location,
+    },
+    archive_product: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid(),
+        _expected_version: z.int32().nullable().optional(),
+      }),
+      Returns: api__product,
     },
     batch_quantities_by_location: {
       Args: z.strictObject({
@@ -477,12 +510,26 @@ export const api = {
       }),
       Returns: api__batch,
     },
+    get_due_diligence_statement: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _dds_id: z.guid(),
+      }),
+      Returns: api__due_diligence_statement,
+    },
     get_inbound: {
       Args: z.strictObject({
         _brand_id: z.guid(),
         _inbound_id: z.guid(),
       }),
       Returns: api__inbound,
+    },
+    get_product: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid(),
+      }),
+      Returns: api__product,
     },
     get_product_batch: {
       Args: z.strictObject({
@@ -529,6 +576,16 @@ export const api = {
         _brand_id: z.guid(),
       }),
       Returns: z.array(api__brand_member),
+    },
+    list_due_diligence_statements: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _status: z.string().nullable().optional(),
+        _batch_id: z.guid().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+        _offset: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__due_diligence_statement),
     },
     list_inbounds: {
       Args: z.strictObject({
@@ -639,6 +696,17 @@ export const api = {
       }),
       Returns: api__inbound,
     },
+    record_due_diligence_decision: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _dds_id: z.guid(),
+        _decision: z.string(),
+        _verification_number: z.string().nullable().optional(),
+        _reason: z.string().nullable().optional(),
+        _expected_version: z.int32().nullable().optional(),
+      }),
+      Returns: api__due_diligence_statement,
+    },
     remove_brand_member: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -699,6 +767,32 @@ export const api = {
         _expected_version: z.int32().nullable().optional(),
       }),
       Returns: api__batch,
+    },
+    submit_due_diligence_statement: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _dds_id: z.guid(),
+        _expected_version: z.int32().nullable().optional(),
+      }),
+      Returns: api__due_diligence_statement,
+    },
+    update_due_diligence_statement: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _dds_id: z.guid(),
+        _patch: json,
+        _expected_version: z.int32().nullable().optional(),
+      }),
+      Returns: api__due_diligence_statement,
+    },
+    update_product: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid(),
+        _patch: json,
+        _expected_version: z.int32().nullable().optional(),
+      }),
+      Returns: api__product,
     },
     update_product_batch: {
       Args: z.strictObject({

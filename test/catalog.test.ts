@@ -140,19 +140,29 @@ describe('functions', () => {
 });
 
 describe('documentation matches the code', () => {
-  it('docs/state-machine.md lists exactly the batch transitions of app.batch_status_next', async () => {
+  /** The "| `from` | to, to |" table of one section of docs/state-machine.md: from → sorted targets. */
+  function documentedTransitions(heading: string): Map<string, string[]> {
     const md = readFileSync(join(ROOT, 'docs', 'state-machine.md'), 'utf8');
-    const section = md.split('## Batches')[1]!.split('\n## ')[0]!;
+    const section = md.split(`## ${heading}`)[1]!.split('\n## ')[0]!;
     const documented = new Map<string, string[]>();
-    for (const m of section.matchAll(/^\| `(\w+)` \| (.+) \|$/gm)) {
+    for (const m of section.matchAll(/^\| `(\w+)` \| ([^|]+) \|$/gm)) {
       const targets = m[2]!.trim() === '— (terminal)' ? [] : m[2]!.split(',').map((t) => t.trim().split(' ')[0]!);
       documented.set(m[1]!, targets.sort());
     }
-    const rows = await db.admin<{ s: string; next: string[] }[]>`
-      select s, app.batch_status_next(s) as next from unnest(app.batch_statuses()) s`;
-    expect(documented.size).toBe(rows.length);
-    for (const r of rows) expect(documented.get(r.s), r.s).toEqual([...r.next].sort());
-  });
+    return documented;
+  }
+
+  for (const [heading, next, all] of [
+    ['Batches', 'app.batch_status_next', 'app.batch_statuses'],
+    ['Due-diligence statements', 'app.dds_status_next', 'app.dds_statuses'],
+  ] as const) {
+    it(`docs/state-machine.md (${heading}) lists exactly the transitions of ${next}`, async () => {
+      const documented = documentedTransitions(heading);
+      const rows = await db.admin.unsafe<{ s: string; next: string[] }[]>(`select s, ${next}(s) as next from unnest(${all}()) s`);
+      expect(documented.size).toBe(rows.length);
+      for (const r of rows) expect(documented.get(r.s), r.s).toEqual([...r.next].sort());
+    });
+  }
 
   it('every api function is in the documented list (README "The API"), and every listed name exists', () => {
     const md = readFileSync(join(ROOT, 'README.md'), 'utf8');

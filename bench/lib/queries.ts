@@ -154,7 +154,13 @@ export interface TargetResult extends VariantResult {
  * variants alike.
  */
 export async function measureQueries(o: MeasureOptions): Promise<TargetResult[]> {
-  const pools = o.targets.map((t) => postgres(t.adminUrl, { max: 1, onnotice: () => {} }));
+  // one connection per data set and identity: a session that switched between the member's role and the
+  // superuser would invalidate the functions' cached plans on every switch (a plan under RLS depends on
+  // the role), which no real client sees — the gateway's connections always run as `authenticated`
+  const pools = o.targets.map((t) => ({
+    member: postgres(t.adminUrl, { max: 1, onnotice: () => {} }),
+    owner: postgres(t.adminUrl, { max: 1, onnotice: () => {} }),
+  }));
   const rand = rng(o.seed ?? 42);
   const queries = QUERIES.filter((q) => !o.queries || o.queries.includes(q.name));
   const forms = o.forms ?? ['api', 'plain'];
@@ -180,7 +186,7 @@ export async function measureQueries(o: MeasureOptions): Promise<TargetResult[]>
       const order = [...variants].sort(() => rand() - 0.5);
       for (const v of order) {
         const { n, args } = picks[v.ti]!;
-        const dt = await pools[v.ti]!.begin(async (tx) => {
+        const dt = await pools[v.ti]![v.who].begin(async (tx) => {
           await frame(tx, v.who, n);
           const t = performance.now();
           await (v.form === 'api' ? v.q.api(tx, args) : v.form === 'plain' ? v.q.plain(tx, args) : tx.unsafe(v.q.plainText(args)));
@@ -190,7 +196,7 @@ export async function measureQueries(o: MeasureOptions): Promise<TargetResult[]>
       }
     }
   } finally {
-    await Promise.all(pools.map((p) => p.end({ timeout: 5 })));
+    await Promise.all(pools.flatMap((p) => [p.member.end({ timeout: 5 }), p.owner.end({ timeout: 5 })]));
   }
   return variants.map((v) => {
     const s = summarize(samples.get(v.key)!);

@@ -343,7 +343,8 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
     '## How to run\n\n' +
       '```sh\nnpm run bench                 # everything (< 15 min on 2 cores); writes this file and bench/results/latest.json\n' +
       'npm run bench -- --quick      # smoke run (< 2 min, small sizes); writes bench/results/quick.json only\n' +
-      'npm run bench -- rls growth   # some sections; merged into latest.json and this file\n```\n\n' +
+      'npm run bench -- rls growth   # some sections; merged into latest.json and this file\n' +
+      'npm run bench -- --time-factor=3 growth rls   # every time limit × 3, for a machine busy with other work\n```\n\n' +
       'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials` (bench/sync.ts, inventory.ts, serials.ts: each exports `run(opts)`; ' +
       'a missing module is reported as skipped). Each section runs in its own process against its own database cloned from a migrated template, with a time limit; ' +
       'the harness stops every child process and the embedded cluster on exit, error or Ctrl-C.',

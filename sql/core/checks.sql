@@ -141,3 +141,61 @@ grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app
 -- the definers (owned by lotline_auth) validate their arguments with these
 grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
   app.check_text(text, text, integer, boolean) to lotline_auth;
+
+-- Patches (update_* functions): _patch must be an object whose keys are all patchable. A read-only key is
+-- 400 `read_only`, any other unknown key 400 `unknown_key` naming the patchable ones ({"field": "_patch.<key>"}).
+create or replace function app.check_patch_keys(_patch jsonb, _patchable text[], _read_only text[], _what text)
+returns void
+language plpgsql immutable security invoker set search_path = ''
+as $$
+declare v_key text;
+begin
+  if _patch is null or jsonb_typeof(_patch) <> 'object' then
+    perform app.invalid('_patch', 'object', '_patch must be a JSON object');
+  end if;
+  for v_key in select jsonb_object_keys(_patch) order by 1 loop
+    if v_key = any (_read_only) then
+      perform app.invalid('_patch.' || v_key, 'read_only', format('_patch.%s cannot be changed', v_key));
+    elsif not (v_key = any (_patchable)) then
+      perform app.invalid('_patch.' || v_key, 'unknown_key',
+                          format('_patch.%s is not a %s field; patchable: %s', v_key, _what, array_to_string(_patchable, ', ')));
+    end if;
+  end loop;
+end
+$$;
+
+-- A JSON string or null from a patch: trimmed, bounded, printable (app.check_text); anything else is 400 `string`.
+create or replace function app.json_text(_value jsonb, _field text, _max integer, _required boolean default false)
+returns text
+language plpgsql immutable security invoker set search_path = ''
+as $$
+begin
+  if _value is not null and jsonb_typeof(_value) not in ('string', 'null') then
+    perform app.invalid(_field, 'string', format('%s must be a string%s', _field, case when _required then '' else ' or null' end));
+  end if;
+  return app.check_text(_value #>> '{}', _field, _max, _required);
+end
+$$;
+
+-- A JSON boolean from a patch (null → false); anything else is 400 `boolean`.
+create or replace function app.json_bool(_value jsonb, _field text)
+returns boolean
+language plpgsql immutable security invoker set search_path = ''
+as $$
+begin
+  if _value is not null and jsonb_typeof(_value) not in ('boolean', 'null') then
+    perform app.invalid(_field, 'boolean', format('%s must be true or false', _field));
+  end if;
+  return coalesce((_value #>> '{}')::boolean, false);
+end
+$$;
+grant execute on function app.check_patch_keys(jsonb, text[], text[], text), app.json_text(jsonb, text, integer, boolean),
+  app.json_bool(jsonb, text) to authenticated;
+
+-- A status argument (filters, set_batch_status, decisions): statuses are stored and returned lower-case; as input
+-- the upper-case spelling of the external APIs (PENDING, READY_FOR_SALE) is accepted too (docs/conventions.md).
+create or replace function app.status_arg(_value text)
+returns text
+language sql immutable security invoker set search_path = ''
+as $$ select nullif(lower(btrim(_value)), '') $$;
+grant execute on function app.status_arg(text) to authenticated, anon, lotline_auth;

@@ -53,12 +53,23 @@ $$;
 -- sync dates are app.iso_date_ok's (sql/core/checks.sql): YYYY-MM-DD, a real day, 1900-01-01..9999-12-31
 drop function if exists app.sync_iso_date_ok(text);
 
+-- The date a record's date field names: a JSON string YYYY-MM-DD, or an ISO 8601 date-time
+-- (YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM], as the integration push API sends receivedDate) whose date part,
+-- as written (no time-zone conversion), is the date. Anything else is returned as it is, to fail the date check.
+create or replace function app.sync_date_text(_v jsonb)
+returns text
+language sql immutable security invoker
+as $$
+  select case when (_v #>> '{}') ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)(\.[0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?$'
+              then pg_catalog.left(_v #>> '{}', 10) else _v #>> '{}' end
+$$;
+
 create or replace function app.sync_date(_v jsonb)
 returns date
 language sql stable security invoker
 as $$
-  select case when pg_catalog.jsonb_typeof(_v) = 'string' and app.iso_date_ok(_v #>> '{}')
-              then (_v #>> '{}')::date end
+  select case when pg_catalog.jsonb_typeof(_v) = 'string' and app.iso_date_ok(app.sync_date_text(_v))
+              then app.sync_date_text(_v)::date end
 $$;
 
 create or replace function app.sync_date_error(_v jsonb, _field text)
@@ -67,7 +78,7 @@ language sql immutable security invoker
 as $$
   select case
     when _v is null or pg_catalog.jsonb_typeof(_v) = 'null' then null
-    when pg_catalog.jsonb_typeof(_v) <> 'string' or not app.iso_date_ok(_v #>> '{}')
+    when pg_catalog.jsonb_typeof(_v) <> 'string' or not app.iso_date_ok(app.sync_date_text(_v))
       then _field || ' must be an ISO date (YYYY-MM-DD) between 1900-01-01 and 9999-12-31'
   end
 $$;
@@ -138,7 +149,7 @@ as $$
 $$;
 grant execute on function
   app.sync_text(jsonb), app.sync_text_error(jsonb, text, integer, boolean), app.sync_number(jsonb),
-  app.sync_quantity_error(jsonb, text), app.sync_date(jsonb), app.sync_date_error(jsonb, text),
+  app.sync_quantity_error(jsonb, text), app.sync_date_text(jsonb), app.sync_date(jsonb), app.sync_date_error(jsonb, text),
   app.sync_bool(jsonb), app.sync_bool_error(jsonb, text), app.sync_object_error(jsonb, text),
   app.sync_gtin(jsonb), app.sync_gtin_error(jsonb, text),
   app.sync_unknown_fields_message(jsonb, text[]), app.sync_unknown_fields_error(jsonb, text[])

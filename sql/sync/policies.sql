@@ -1,17 +1,50 @@
--- Row security, privileges and triggers of the sync tables (app.brand_rls: sql/core/rls.sql).
+-- data.suppliers ----------------------------------------------------------------------------------
+alter table data.suppliers enable row level security;
+alter table data.suppliers force row level security;
+drop policy if exists select_member on data.suppliers;
+create policy select_member on data.suppliers for select to authenticated
+  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+drop policy if exists insert_editor on data.suppliers;
+create policy insert_editor on data.suppliers for insert to authenticated
+  with check (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]));
+drop policy if exists update_editor on data.suppliers;
+create policy update_editor on data.suppliers for update to authenticated
+  using (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]))
+  with check (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]));
+drop policy if exists delete_admin on data.suppliers;
+create policy delete_admin on data.suppliers for delete to authenticated
+  using (brand_id = any ((select app.current_brand_ids('admin'))::uuid[]));
 
--- data.suppliers: members read, editors create and change, admins delete.
-call app.brand_rls('data.suppliers', _insert => 'editor', _update => 'editor', _delete => 'admin');
-call app.attach_trigger('data.suppliers', '_100_touch_updated_at', 'before update', 'app.tg__touch_updated_at');
+drop trigger if exists _100_touch_updated_at on data.suppliers;
+create trigger _100_touch_updated_at before update on data.suppliers
+  for each row execute function app.tg__touch_updated_at();
+
 revoke all on data.suppliers from anon, authenticated;
-grant select, delete, insert (brand_id, id, external_id, name, country, address, email, attributes),
+grant select, delete on data.suppliers to authenticated;
+grant insert (brand_id, id, external_id, name, country, address, email, attributes),
       update (external_id, name, country, address, email, attributes) on data.suppliers to authenticated;
 
--- data.due_diligence_statements (EUDR): members read them; written only through functions
--- (app.sync_create_draft_dds, a lotline_auth definer), so authenticated gets no write grant.
-call app.brand_rls('data.due_diligence_statements');
-call app.attach_trigger('data.due_diligence_statements', '_100_touch_updated_at', 'before update', 'app.tg__touch_updated_at');
+-- data.due_diligence_statements -------------------------------------------------------------------
+-- Due-diligence statements (EUDR): readable by brand members; written only through functions
+-- (app.sync_create_draft_dds and the lifecycle definers, owned by lotline_auth), so authenticated gets no
+-- write grant; the lifecycle trigger holds for every writer.
+alter table data.due_diligence_statements enable row level security;
+alter table data.due_diligence_statements force row level security;
+drop policy if exists select_member on data.due_diligence_statements;
+create policy select_member on data.due_diligence_statements for select to authenticated
+  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+
+drop trigger if exists _100_lifecycle on data.due_diligence_statements;
+create trigger _100_lifecycle before insert or update on data.due_diligence_statements
+  for each row execute function app.tg__dds_lifecycle();
+drop trigger if exists _100_touch_updated_at on data.due_diligence_statements;
+create trigger _100_touch_updated_at before update on data.due_diligence_statements
+  for each row execute function app.tg__touch_updated_at();
+
 revoke all on data.due_diligence_statements from anon, authenticated;
 grant select on data.due_diligence_statements to authenticated;
--- the drafting definer (BYPASSRLS) inserts and reads back what it inserted
-grant select, insert (brand_id, id, batch_id, status, source, created_by) on data.due_diligence_statements to lotline_auth;
+-- the definers (BYPASSRLS) draft, and change statements along the lifecycle (sql/sync/due-diligence*.sql)
+grant select, insert (brand_id, id, batch_id, status, source, created_by),
+      update (status, reference_number, verification_number, activity_type, hs_code, description, net_mass_kg,
+              country_of_production, geolocation, submitted_at, submitted_by, decided_at, decided_by, decision_reason)
+   on data.due_diligence_statements to lotline_auth;

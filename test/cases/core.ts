@@ -253,6 +253,17 @@ export function defineCoreCases(getDoor: () => Door): void {
     });
   });
 
+  describe('status arguments accept the external APIs\' upper-case spelling', () => {
+    it('set_batch_status and the search filter take READY_FOR_SALE; results say ready_for_sale', async () => {
+      const b = must<{ id: string }>(await door.call(USERS.eve, 'create_product_batch', { _brand_id: fx.brandA, _product_id: fx.productA2, _batch_number: 'UPPER-1' }));
+      const moved = must<{ status: string }>(await door.call(USERS.eve, 'set_batch_status', { _brand_id: fx.brandA, _batch_id: b.id, _status: ' READY_FOR_SALE ' }));
+      expect(moved.status).toBe('ready_for_sale');
+      const found = must<{ items: { id: string; status: string }[] }>(await door.call(USERS.vic, 'search_batches', { _brand_id: fx.brandA, _status: 'READY_FOR_SALE', _term: 'UPPER-' }));
+      expect(found.items.map((x) => [x.id, x.status])).toEqual([[b.id, 'ready_for_sale']]);
+      expectError(await door.call(USERS.eve, 'set_batch_status', { _brand_id: fx.brandA, _batch_id: b.id, _status: 'SOLD' }), '22023', 400, '_status');
+    });
+  });
+
   describe('search_batches', () => {
     it('filters, sorts and pages stably', async () => {
       const made: string[] = [];

@@ -199,6 +199,24 @@ export function defineSyncCases(getDoor: () => SyncDoor): void {
       expect(rows.map((x) => x.external_id)).toEqual(['M-ok', 'M-ok2']);
     });
 
+    it('date fields take an ISO date-time as the push API sends it: its date part, as written', async () => {
+      const r = await ok(fx.erp, 'upsert_batches', fx.brandA, [
+        { externalId: 'T-z', productExternalId: 'ITEM-1', batchNumber: 'L-T1', receivedDate: '2026-01-15T10:00:00Z', expiryDate: '2027-01-15T00:00:00.000+02:00' },
+        { externalId: 'T-off', productExternalId: 'ITEM-1', batchNumber: 'L-T2', receivedDate: '2026-01-15T23:30-05:00' },
+        { externalId: 'T-bad', productExternalId: 'ITEM-1', batchNumber: 'L-T3', receivedDate: '2026-01-15T25:00:00Z' },
+        { externalId: 'T-bad2', productExternalId: 'ITEM-1', batchNumber: 'L-T4', receivedDate: '2026-02-30T10:00:00Z' },
+      ]);
+      expect(statuses(r)).toEqual({ 'T-z': 'CREATED', 'T-off': 'CREATED', 'T-bad': 'ERROR', 'T-bad2': 'ERROR' });
+      expect(errorOf(r, 'T-bad')).toBe('receivedDate must be an ISO date (YYYY-MM-DD) between 1900-01-01 and 9999-12-31');
+      const rows = await batchRows(fx.brandA, ['T-off', 'T-z']);
+      expect(rows.map((x) => [x.external_id, x.received_date, x.expiry_date])).toEqual([
+        ['T-off', '2026-01-15', null], ['T-z', '2026-01-15', '2027-01-15'],
+      ]);
+      // the same instant written as a date is the same value: UNCHANGED
+      const again = await ok(fx.erp, 'upsert_batches', fx.brandA, [{ externalId: 'T-z', productExternalId: 'ITEM-1', batchNumber: 'L-T1', receivedDate: '2026-01-15' }]);
+      expect(statuses(again)).toEqual({ 'T-z': 'UNCHANGED' });
+    });
+
     it('a batch of an unknown product gets the push API message verbatim', async () => {
       const r = await ok(fx.erp, 'upsert_batches', fx.brandA, [
         { externalId: 'BATCH-001', productExternalId: 'ITEM-999', batchNumber: 'L-001' },

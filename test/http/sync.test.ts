@@ -45,3 +45,22 @@ describe('sync over HTTP', () => {
     expect(await list.json()).toEqual({ page: 1, limit: 10, total: 0, records: [] });
   });
 });
+
+describe('list_synced_* by GET', () => {
+  it('_limit and _page in the query string are the function\'s arguments (only a bare limit is result paging)', async () => {
+    const owner = 'http-sync-get-owner';
+    const headers = await t.gw.headers(owner);
+    const brand = (await (await fetch(`${t.gw.url}/rpc/create_brand`, { method: 'POST', headers, body: JSON.stringify({ _name: 'HTTP sync GET' }) })).json()) as { id: string };
+    await fetch(`${t.gw.url}/rpc/upsert_suppliers`, {
+      method: 'POST', headers, body: JSON.stringify({ _brand_id: brand.id, _suppliers: [1, 2, 3].map((i) => ({ externalId: `S-${i}`, name: `S ${i}` })) }),
+    });
+    const res = await fetch(`${t.gw.url}/rpc/list_synced_suppliers?_brand_id=${brand.id}&_limit=1&_page=2`, { headers });
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { page: number; limit: number; total: number; records: { externalId: string }[] };
+    expect(page).toMatchObject({ page: 2, limit: 1, total: 3 });
+    expect(page.records).toHaveLength(1);
+    const over = await fetch(`${t.gw.url}/rpc/list_synced_suppliers?_brand_id=${brand.id}&_limit=101`, { headers });
+    expect(over.status).toBe(400);
+    expect(JSON.parse(((await over.json()) as { details: string }).details)).toEqual({ field: '_limit', rule: 'max' });
+  });
+});

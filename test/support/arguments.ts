@@ -47,6 +47,11 @@ const BY_FUNCTION: Record<string, ArgSpec> = {
   'void_serial._code': id((c) => c.src.serialCode),
   'resolve_serial._code': id((c) => c.src.serialCode),
   'add_brand_member._role': val(() => 'viewer'),
+  'update_product._patch': id((c) => ({ supplier_id: c.src.supplier, external_id: c.src.productExt, sku: `${c.src.marker}-SKU` }),
+    (c) => ({ supplier_id: c.src.supplier, external_id: k(c, 'NEWPEXT') })),
+  'update_due_diligence_statement._patch': val((c) => ({ description: `${c.src.marker} statement ${c.n}`, hs_code: '1801' })),
+  'list_due_diligence_statements._status': val(() => 'draft'),
+  'record_due_diligence_decision._decision': val(() => 'accepted'),
 };
 
 /** Meaning of an argument name in every function that has it. */
@@ -59,6 +64,7 @@ const BY_NAME: Record<string, ArgSpec> = {
   _from_location_id: id((c) => c.src.location),
   _to_location_id: id((c) => c.src.location2),
   _transfer_id: id((c) => c.src.transfer),
+  _dds_id: id((c) => c.src.dds),
   _inbound_id: id((c) => c.src.inbound),
   _supplier_id: id((c) => c.src.supplier),
   _user_id: id((c) => c.src.viewer),
@@ -125,6 +131,7 @@ const BY_NAME: Record<string, ArgSpec> = {
   _facility_ref: val((c) => `FAC-${c.n}`),
   _attributes: val(() => ({ origin: 'security-test' })),
   _expected_version: val(() => 1),
+  _verification_number: val((c) => `VRF-${c.n}`),
 };
 
 export function argSpec(fn: string, arg: string): ArgSpec | undefined {

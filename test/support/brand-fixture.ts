@@ -32,6 +32,8 @@ export interface BrandFx {
   publicId: string;
   syncedBatchExt: string;
   syncedBatchNumber: string;
+  /** the draft due-diligence statement upsert_batches drafted for the synced batch */
+  dds: string;
   location: string;
   location2: string;
   locationName: string;
@@ -87,10 +89,13 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     _brand_id: b, _product_id: product.id, _batch_number: batchNumber, _quantity: 10, _external_id: `${marker}-BEXT`,
     _facility_ref: `${marker}-FAC`, _attributes: { secret: `${marker} attribute` }, _production_date: '2026-01-15', _expiry_date: '2030-01-01',
   }), 'create_product_batch');
-  must(await call(owner, 'upsert_batches', {
+  const synced = must<{ ddsCreated: { ddsId: string }[] }>(await call(owner, 'upsert_batches', {
     _brand_id: b, _auto_create_dds: true,
     _batches: [{ externalId: `${marker}-SB`, productExternalId: `${marker}-ITEM`, batchNumber: `${marker}-SLOT`, quantity: 5, unit: 'kg' }],
   }), 'upsert_batches');
+  must(await call(owner, 'update_due_diligence_statement', {
+    _brand_id: b, _dds_id: synced.ddsCreated[0]!.ddsId, _patch: { description: `${marker} statement`, hs_code: '1801' },
+  }), 'update_due_diligence_statement');
   const loc = must<{ id: string }>(await call(owner, 'create_location', { _brand_id: b, _name: `${marker} warehouse`, _kind: 'warehouse', _note: `${marker} note` }), 'create_location');
   const loc2 = must<{ id: string }>(await call(owner, 'create_location', { _brand_id: b, _name: `${marker} shop`, _kind: 'shop' }), 'create_location');
   const inbound = must<{ id: string }>(await call(owner, 'receive_inbound', {
@@ -115,7 +120,7 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     product: product.id, productExt: `${marker}-PEXT`, syncedProductExt: `${marker}-ITEM`,
     gtin, sku: `${marker}-SKU`, ean, articleCode: `${marker}-ART`,
     batch: batch.id, batchNumber, batchExt: `${marker}-BEXT`, publicId: batch.public_id,
-    syncedBatchExt: `${marker}-SB`, syncedBatchNumber: `${marker}-SLOT`,
+    syncedBatchExt: `${marker}-SB`, syncedBatchNumber: `${marker}-SLOT`, dds: synced.ddsCreated[0]!.ddsId,
     location: loc.id, location2: loc2.id, locationName: `${marker} warehouse`,
     inbound: inbound.id, inboundRef: `${marker}-REF`, inboundExtRef: `${marker}-XREF`,
     transfer: transfer.id,

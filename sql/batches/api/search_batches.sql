@@ -10,8 +10,8 @@ create function api.search_batches(
   _created_to     timestamptz default null,
   _updated_from   timestamptz default null,
   _updated_to     timestamptz default null,
-  _received_from  data.iso_date default null,
-  _received_to    data.iso_date default null,
+  _received_from  date        default null,
+  _received_to    date        default null,
   _sort           text        default 'id',
   _direction      text        default 'desc',
   _limit          integer     default 50,
@@ -21,23 +21,31 @@ create function api.search_batches(
 )
 returns api.batch_page
 language plpgsql stable security invoker set search_path = ''
+-- one generic plan per static statement, cached for the session: no statement is planned per call
+set plan_cache_mode = force_generic_plan
 as $$
 declare
-  v_sort   text;
-  v_dir    text := lower(coalesce(_direction, 'desc'));
-  v_where  text := 'b.brand_id = $1';
-  v_pwhere text := '';
-  v_cur    jsonb;
+  v_sort      text;
+  v_dir       text := lower(coalesce(_direction, 'desc'));
+  v_desc      boolean;
+  v_status    text := app.status_arg(_status);
+  v_cur       jsonb;
   v_after_value text;
-  v_after_id uuid;
-  v_offset integer := 0;
-  v_term   text;
-  v_items  api.batch[];
-  v_total  bigint;
-  v_next   text;
-  v_last   api.batch;
-  v_sql    text;
-  v_count  text;
+  v_after_id  uuid;
+  v_ts        timestamptz;   -- keyset bound (sort value, id): the cursor's row, or past either end of the index
+  v_id        uuid;
+  v_not_id    uuid;          -- the cursor's row itself (the bound is inclusive, so it is left out by id)
+  v_offset    integer := 0;
+  v_n         integer;
+  v_term      text;
+  v_like      text;
+  v_term_products uuid[];
+  v_code_products uuid[];
+  v_items     api.batch[];
+  v_ids       uuid[];
+  v_total     bigint;
+  v_next      text;
+  v_last      api.batch;
 begin
   perform app.require_role(_brand_id, 'viewer', 'batches:read');
   -- validate
@@ -51,14 +59,17 @@ begin
   if v_dir not in ('asc', 'desc') then
     perform app.invalid('_direction', 'enum', '_direction must be asc or desc');
   end if;
-  perform app.check_between(_limit, '_limit', 1, 100);
+  v_desc := v_dir = 'desc';
+  if _limit is null or _limit < 1 or _limit > 100 then
+    perform app.invalid('_limit', 'range', '_limit must be between 1 and 100');
+  end if;
   if _page is not null and (_page < 1 or _page > 100000) then
     perform app.invalid('_page', 'range', '_page must be between 1 and 100000');
   end if;
   if _cursor is not null and _page is not null then
     perform app.invalid('_cursor', 'exclusive', 'pass either _cursor or _page, not both');
   end if;
-  if _status is not null and not (_status = any (app.batch_statuses())) then
+  if v_status is not null and not (v_status = any (app.batch_statuses())) then
     perform app.invalid('_status', 'enum', format('_status must be one of %s', array_to_string(app.batch_statuses(), ', ')));
   end if;
   if _cursor is not null then
@@ -67,60 +78,150 @@ begin
       v_after_id := (v_cur ->> 'id')::uuid;
       v_after_value := v_cur ->> 'v';
       if v_after_id is null or v_cur ->> 's' is distinct from v_sort || ':' || v_dir then raise exception 'mismatch'; end if;
-      if v_sort <> 'id' then perform v_after_value::timestamptz; end if;
+      if v_sort <> 'id' then v_ts := v_after_value::timestamptz; end if;
     exception when others then
       perform app.invalid('_cursor', 'cursor', '_cursor is not a cursor returned by this search with the same _sort and _direction');
     end;
   end if;
   v_term := app.check_text(_term, '_term', 200, false);
 
-  -- build: only the filters that were given, so each plan can use the brand-leading indexes
-  if _product_id is not null then v_where := v_where || ' and b.product_id = $2'; end if;
-  if _status is not null then v_where := v_where || ' and b.status = $3'; end if;
-  -- Product conditions are a semi-join on the brand's products (evaluated once per product, a hashed
-  -- subplan), not a join evaluated once per batch row: _term is ~3.5x cheaper (docs/benchmarks.md).
+  -- product conditions → the ids of the brand's matching products (once per call, not per batch row)
   if v_term is not null then
-    v_where := v_where || ' and (b.batch_number ilike $4 or b.product_id in (select p.id from data.products p where p.brand_id = $1'
-                       || ' and (p.name ilike $4 or p.sku ilike $4 or p.ean ilike $4 or p.article_code ilike $4)))';
+    v_like := '%' || replace(replace(replace(v_term, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+    v_term_products := array(select p.id from data.products p where p.brand_id = _brand_id
+                               and (p.name ilike v_like or p.sku ilike v_like or p.ean ilike v_like or p.article_code ilike v_like));
   end if;
-  if _article_code is not null then v_pwhere := v_pwhere || ' and p.article_code = $5'; end if;
-  if _ean is not null then v_pwhere := v_pwhere || ' and p.ean = $6'; end if;
-  if _sku is not null then v_pwhere := v_pwhere || ' and p.sku = $7'; end if;
-  if v_pwhere <> '' then
-    v_where := v_where || ' and b.product_id in (select p.id from data.products p where p.brand_id = $1' || v_pwhere || ')';
+  if _article_code is not null or _ean is not null or _sku is not null then
+    v_code_products := array(select p.id from data.products p where p.brand_id = _brand_id
+                               and (_article_code is null or p.article_code = _article_code)
+                               and (_ean is null or p.ean = _ean) and (_sku is null or p.sku = _sku));
   end if;
-  if _created_from is not null then v_where := v_where || ' and b.created_at >= $8'; end if;
-  if _created_to is not null then v_where := v_where || ' and b.created_at < $9'; end if;
-  if _updated_from is not null then v_where := v_where || ' and b.updated_at >= $10'; end if;
-  if _updated_to is not null then v_where := v_where || ' and b.updated_at < $11'; end if;
-  if _received_from is not null then v_where := v_where || ' and b.received_date >= $12'; end if;
-  if _received_to is not null then v_where := v_where || ' and b.received_date <= $13'; end if;
 
-  -- the total (filters only, before the cursor condition) is computed by the page's own statement
-  v_count := case when _include_total then '(select count(*) from data.batches b where ' || v_where || ')' else 'null::bigint' end;
-
+  -- the page: keyset after the cursor's row, or page paging by offset
   if v_after_id is not null then
-    v_where := v_where || format(' and (b.%I, b.id) %s ($14%s, $15)', v_sort, case v_dir when 'asc' then '>' else '<' end,
-                                 case v_sort when 'id' then '::uuid' else '::timestamptz' end);
-  elsif _page is not null then
-    v_offset := (_page - 1) * _limit;
+    v_id := v_after_id;
+    v_not_id := v_after_id;
+  else
+    v_ts := case when v_desc then 'infinity'::timestamptz else '-infinity'::timestamptz end;
+    v_id := case when v_desc then 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid else '00000000-0000-0000-0000-000000000000'::uuid end;
+    v_offset := coalesce((_page - 1) * _limit, 0);
+  end if;
+  v_n := _limit + 1;
+
+  -- One static statement per shape (docs/benchmarks.md): each is planned once per session and reads the
+  -- brand-leading index that serves its order, the keyset bound an index condition. A product's batches
+  -- are few: read by the product index and sorted, in any order (one statement).
+  if _product_id is not null then
+    v_not_id := null;
+    v_items := array(
+      select app.batch_out(b) from data.batches b
+       where b.brand_id = _brand_id and b.product_id = _product_id
+         and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                    _updated_from, _updated_to, _received_from, _received_to, null)
+         and (v_after_id is null
+              or case when v_sort = 'id' then (case when v_desc then b.id < v_after_id else b.id > v_after_id end)
+                      when v_desc then (case v_sort when 'created_at' then b.created_at else b.updated_at end, b.id) < (v_ts, v_after_id)
+                      else (case v_sort when 'created_at' then b.created_at else b.updated_at end, b.id) > (v_ts, v_after_id) end)
+       order by case when not v_desc then case v_sort when 'created_at' then b.created_at when 'updated_at' then b.updated_at end end,
+                case when v_desc then case v_sort when 'created_at' then b.created_at when 'updated_at' then b.updated_at end end desc,
+                case when not v_desc then b.id end, case when v_desc then b.id end desc
+       limit v_n offset v_offset);
+  elsif v_like is not null and v_sort = 'id' and v_status is null and _created_from is null and _created_to is null
+        and _updated_from is null and _updated_to is null and _received_from is null and _received_to is null then
+    -- _term (and product codes) by id: the page's ids from an index-only scan of (brand_id, id) INCLUDE
+    -- (product_id, batch_number), then only those rows from the heap: the term reads no heap page it rejects
+    if v_desc then
+      v_ids := array(select x.id from data.batches x
+                      where x.brand_id = _brand_id and x.id <= v_id and x.id is distinct from v_not_id
+                        and (x.batch_number ilike v_like or x.product_id = any (v_term_products))
+                        and (v_code_products is null or x.product_id = any (v_code_products))
+                      order by x.id desc limit v_n offset v_offset);
+    else
+      v_ids := array(select x.id from data.batches x
+                      where x.brand_id = _brand_id and x.id >= v_id and x.id is distinct from v_not_id
+                        and (x.batch_number ilike v_like or x.product_id = any (v_term_products))
+                        and (v_code_products is null or x.product_id = any (v_code_products))
+                      order by x.id limit v_n offset v_offset);
+    end if;
+    -- then each row by its key, in the page's order (limit 1: a primary-key lookup per id, never a join over the brand)
+    v_items := array(select app.batch_out(r.b) from unnest(v_ids) with ordinality as u(id, ord)
+                       cross join lateral (select b from data.batches b where b.brand_id = _brand_id and b.id = u.id limit 1) r
+                      order by u.ord);
+  elsif v_status is not null and v_sort = 'created_at' and v_desc then
+    v_items := array(
+      select app.batch_out(b) from data.batches b
+       where b.brand_id = _brand_id and b.status = v_status and (b.created_at, b.id) <= (v_ts, v_id)
+         and app.batch_search_match(b, null, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+       order by b.created_at desc, b.id desc limit v_n offset v_offset);
+  elsif v_status is not null and v_sort = 'created_at' then
+    v_items := array(
+      select app.batch_out(b) from data.batches b
+       where b.brand_id = _brand_id and b.status = v_status and (b.created_at, b.id) >= (v_ts, v_id)
+         and app.batch_search_match(b, null, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+       order by b.created_at, b.id limit v_n offset v_offset);
+  elsif v_sort = 'id' and v_desc then
+    v_items := array(
+      select app.batch_out(b) from data.batches b
+       where b.brand_id = _brand_id and b.id <= v_id
+         and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+       order by b.id desc limit v_n offset v_offset);
+  elsif v_sort = 'id' then
+    v_items := array(
+      select app.batch_out(b) from data.batches b
+       where b.brand_id = _brand_id and b.id >= v_id
+         and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+       order by b.id limit v_n offset v_offset);
+  elsif v_sort = 'created_at' and v_desc then
+    v_items := array(
+      select app.batch_out(b) from data.batches b
+       where b.brand_id = _brand_id and (b.created_at, b.id) <= (v_ts, v_id)
+         and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+       order by b.created_at desc, b.id desc limit v_n offset v_offset);
+  elsif v_sort = 'created_at' then
+    v_items := array(
+      select app.batch_out(b) from data.batches b
+       where b.brand_id = _brand_id and (b.created_at, b.id) >= (v_ts, v_id)
+         and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+       order by b.created_at, b.id limit v_n offset v_offset);
+  elsif v_desc then
+    v_items := array(
+      select app.batch_out(b) from data.batches b
+       where b.brand_id = _brand_id and (b.updated_at, b.id) <= (v_ts, v_id)
+         and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+       order by b.updated_at desc, b.id desc limit v_n offset v_offset);
+  else
+    v_items := array(
+      select app.batch_out(b) from data.batches b
+       where b.brand_id = _brand_id and (b.updated_at, b.id) >= (v_ts, v_id)
+         and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+       order by b.updated_at, b.id limit v_n offset v_offset);
   end if;
 
-  -- The page is built as api.batch values by one dynamic statement (a row constructor in an
-  -- ARRAY(subquery), no per-row function call, no array-append loop), which also counts the total when
-  -- asked: the function costs little more than its query (docs/benchmarks.md).
-  v_sql := 'select array(select row(b.id, b.brand_id, b.product_id, b.batch_number, b.external_id, b.status, '
-        || 'b.production_date, b.received_date, b.expiry_date, b.quantity, b.unit, b.facility_ref, b.attributes, '
-        || 'b.recall_message, b.public_id, b.created_at, b.updated_at, b.version, b.archived_at)::api.batch '
-        || 'from data.batches b where ' || v_where
-        || format(' order by b.%I %s, b.id %s limit %s offset %s', v_sort, v_dir, v_dir, _limit + 1, v_offset)
-        || '), ' || v_count;
-  execute v_sql into v_items, v_total
-    using _brand_id, _product_id, _status, '%' || replace(replace(replace(v_term, '\', '\\'), '%', '\%'), '_', '\_') || '%',
-          _article_code, _ean, _sku, _created_from, _created_to, _updated_from, _updated_to, _received_from::date, _received_to::date,
-          v_after_value, v_after_id;
+  -- the total: the filters only, without the cursor; without filters an index-only count of the brand or product
+  if not _include_total then
+    v_total := null;
+  elsif v_status is null and v_like is null and v_code_products is null and _created_from is null and _created_to is null
+        and _updated_from is null and _updated_to is null and _received_from is null and _received_to is null then
+    if _product_id is null then
+      select count(*) into v_total from data.batches b where b.brand_id = _brand_id;
+    else
+      select count(*) into v_total from data.batches b where b.brand_id = _brand_id and b.product_id = _product_id;
+    end if;
+  else
+    select count(*) into v_total from data.batches b
+     where b.brand_id = _brand_id and (_product_id is null or b.product_id = _product_id)
+       and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
+                                  _updated_from, _updated_to, _received_from, _received_to, null);
+  end if;
 
-  v_items := coalesce(v_items, '{}');
   if cardinality(v_items) > _limit then
     v_last := v_items[_limit];
     v_next := rtrim(translate(encode(convert_to(jsonb_build_object(
@@ -133,6 +234,6 @@ begin
   return row(v_items, v_next, v_total, _limit)::api.batch_page;
 end
 $$;
-comment on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, data.iso_date, data.iso_date, text, text, integer, text, integer, boolean) is
+comment on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, date, date, text, text, integer, text, integer, boolean) is
   $$Search a brand's batches. Filters: _product_id, _status, _term (batch number, product name, SKU, EAN, article code; case-insensitive substring), _article_code, _ean, _sku (exact), created/updated ranges [from, to), received date range. _sort created_at|updated_at|id (default id), _direction asc|desc (default desc), _limit 1-100 (default 50). Paging: pass next_cursor back as _cursor (keyset, stable) or use _page. _include_total adds the total count. Errors: 400, 401, 403.$$;
-grant execute on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, data.iso_date, data.iso_date, text, text, integer, text, integer, boolean) to authenticated;
+grant execute on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, date, date, text, text, integer, text, integer, boolean) to authenticated;

@@ -3,7 +3,9 @@ create function api.set_batch_status(_brand_id uuid, _batch_id uuid, _status tex
 returns api.batch
 language plpgsql volatile security invoker set search_path = ''
 as $$
-declare v_row data.batches;
+declare
+  v_row data.batches;
+  v_status text := app.status_arg(_status);   -- READY_FOR_SALE works too (docs/state-machine.md)
 begin
   perform app.require_role(_brand_id, 'editor', 'batches:write');
   select * into v_row from data.batches b where b.brand_id = _brand_id and b.id = _batch_id for update;
@@ -14,12 +16,11 @@ begin
     perform app.raise('PT412', format('Batch %s is at version %s, not %s', _batch_id, v_row.version, _expected_version),
                       jsonb_build_object('field', '_expected_version', 'rule', 'current_version', 'current', v_row.version));
   end if;
-  -- checked here for the answer before any write; the table's guard checks every write the same way
-  -- (sql/batches/row-guard.sql), and stamps archived_at
-  perform app.check_batch_transition(v_row.status, _status);
+  perform app.check_batch_transition(v_row.status, v_status);
   update data.batches b
-     set status = _status,
-         recall_message = case when _status = 'recalled'
+     set status = v_status,
+         archived_at = case when v_status = 'archived' then now() else b.archived_at end,
+         recall_message = case when v_status = 'recalled'
                                then coalesce(app.check_text(_reason, '_reason', 2000, false), b.recall_message)
                                else b.recall_message end
    where b.brand_id = _brand_id and b.id = _batch_id
@@ -29,5 +30,5 @@ begin
 end
 $$;
 comment on function api.set_batch_status(uuid, uuid, text, text, integer) is
-  $$Move a batch to another status along the state machine (docs/state-machine.md); an illegal change is 409 naming both states. Recalling stores _reason as the consumer-facing recall message. Errors: 400, 401, 403, 404, 409, 412.$$;
+  $$Move a batch to another status along the state machine (docs/state-machine.md); _status is one of active, received, in_testing, ready_for_sale, processing, in_transfer, recalled, archived (case-insensitive); an illegal change is 409 naming both states. Recalling stores _reason as the consumer-facing recall message. Errors: 400, 401, 403, 404, 409, 412.$$;
 grant execute on function api.set_batch_status(uuid, uuid, text, text, integer) to authenticated;

@@ -4,25 +4,16 @@ language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
   v_row data.batches;
-  v_key text;
   v_patchable constant text[] := array['batch_number', 'external_id', 'production_date', 'received_date', 'expiry_date',
                                        'quantity', 'unit', 'facility_ref', 'attributes', 'recall_message'];
 begin
   perform app.require_role(_brand_id, 'editor', 'batches:write');
-  if _patch is null or jsonb_typeof(_patch) <> 'object' then
-    perform app.invalid('_patch', 'object', '_patch must be a JSON object');
+  if jsonb_typeof(_patch) = 'object' and _patch ? 'status' then
+    perform app.raise('22023', '_patch.status cannot be changed here',
+                      jsonb_build_object('field', '_patch.status', 'rule', 'read_only'), 'Use set_batch_status');
   end if;
-  for v_key in select jsonb_object_keys(_patch) order by 1 loop
-    if v_key in ('id', 'brand_id', 'product_id', 'created_at', 'updated_at', 'version', 'archived_at', 'created_by', 'public_id') then
-      perform app.invalid('_patch.' || v_key, 'read_only', format('_patch.%s cannot be changed', v_key));
-    elsif v_key = 'status' then
-      perform app.raise('22023', '_patch.status cannot be changed here',
-                        jsonb_build_object('field', '_patch.status', 'rule', 'read_only'), 'Use set_batch_status');
-    elsif not (v_key = any (v_patchable)) then
-      perform app.invalid('_patch.' || v_key, 'unknown_key',
-                          format('_patch.%s is not a batch field; patchable: %s', v_key, array_to_string(v_patchable, ', ')));
-    end if;
-  end loop;
+  perform app.check_patch_keys(_patch, v_patchable,
+    array['id', 'brand_id', 'product_id', 'created_at', 'updated_at', 'version', 'archived_at', 'created_by', 'public_id'], 'batch');
 
   select * into v_row from data.batches b where b.brand_id = _brand_id and b.id = _batch_id for update;
   if not found then
@@ -56,15 +47,10 @@ begin
   if _patch ? 'production_date' then v_row.production_date := app.json_date(_patch -> 'production_date', '_patch.production_date'); end if;
   if _patch ? 'received_date' then v_row.received_date := app.json_date(_patch -> 'received_date', '_patch.received_date'); end if;
   if _patch ? 'expiry_date' then v_row.expiry_date := app.json_date(_patch -> 'expiry_date', '_patch.expiry_date'); end if;
-  foreach v_key in array array['external_id', 'unit', 'facility_ref', 'recall_message'] loop
-    if _patch ? v_key and jsonb_typeof(_patch -> v_key) not in ('string', 'null') then
-      perform app.invalid('_patch.' || v_key, 'string', format('_patch.%s must be a string or null', v_key));
-    end if;
-  end loop;
-  if _patch ? 'external_id' then v_row.external_id := app.check_text(_patch ->> 'external_id', '_patch.external_id', 200, false); end if;
-  if _patch ? 'unit' then v_row.unit := app.check_text(_patch ->> 'unit', '_patch.unit', 32, false); end if;
-  if _patch ? 'facility_ref' then v_row.facility_ref := app.check_text(_patch ->> 'facility_ref', '_patch.facility_ref', 200, false); end if;
-  if _patch ? 'recall_message' then v_row.recall_message := app.check_text(_patch ->> 'recall_message', '_patch.recall_message', 2000, false); end if;
+  if _patch ? 'external_id' then v_row.external_id := app.json_text(_patch -> 'external_id', '_patch.external_id', 200); end if;
+  if _patch ? 'unit' then v_row.unit := app.json_text(_patch -> 'unit', '_patch.unit', 32); end if;
+  if _patch ? 'facility_ref' then v_row.facility_ref := app.json_text(_patch -> 'facility_ref', '_patch.facility_ref', 200); end if;
+  if _patch ? 'recall_message' then v_row.recall_message := app.json_text(_patch -> 'recall_message', '_patch.recall_message', 2000); end if;
   if v_row.expiry_date is not null and v_row.production_date is not null and v_row.expiry_date < v_row.production_date then
     perform app.invalid('_patch.expiry_date', 'after_production_date', 'expiry_date must not be before production_date');
   end if;

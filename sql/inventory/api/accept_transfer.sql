@@ -9,5 +9,5 @@ begin
 end
 $$;
 comment on function api.accept_transfer(uuid, uuid) is
-  $$Accept a PENDING transfer: its stock moves exactly once, even under concurrent calls — at the source the reservation is released and the quantity leaves (transfer_out), at the destination it arrives (transfer_in) — and who accepted and when are recorded. Any call on a transfer that is no longer pending is a 409 (PT409) naming its state. Admin role (see docs/inventory.md), scope inventory:write. Errors: 401, 403, 404, 409.$$;
+  $$Accept a pending transfer: its stock moves exactly once, even under concurrent calls — at the source the reservation is released and the quantity leaves (transfer_out), at the destination it arrives (transfer_in) — and who accepted and when are recorded. Any call on a transfer that is no longer pending is a 409 (PT409) naming its state. Admin role (see docs/inventory.md), scope inventory:write. Errors: 401, 403, 404, 409.$$;
 grant execute on function api.accept_transfer(uuid, uuid) to authenticated;

@@ -9,5 +9,5 @@ begin
 end
 $$;
 comment on function api.cancel_transfer(uuid, uuid, text) is
-  $$Withdraw a PENDING transfer (its creator, or an admin): nothing moves, the reservation at the source is released, who cancelled, when and the optional _reason are recorded. 409 (PT409) naming the state when it is no longer pending. Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409.$$;
+  $$Withdraw a pending transfer (its creator, or an admin): nothing moves, the reservation at the source is released, who cancelled, when and the optional _reason are recorded. 409 (PT409) naming the state when it is no longer pending. Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409.$$;
 grant execute on function api.cancel_transfer(uuid, uuid, text) to authenticated;

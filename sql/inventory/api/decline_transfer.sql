@@ -10,5 +10,5 @@ begin
 end
 $$;
 comment on function api.decline_transfer(uuid, uuid, text) is
-  $$Decline a PENDING transfer with a required _reason: nothing moves, the reservation at the source is released, and who declined, when and why are recorded. 409 (PT409) naming the state when it is no longer pending. Admin role, scope inventory:write. Errors: 400, 401, 403, 404, 409.$$;
+  $$Decline a pending transfer with a required _reason: nothing moves, the reservation at the source is released, and who declined, when and why are recorded. 409 (PT409) naming the state when it is no longer pending. Admin role, scope inventory:write. Errors: 400, 401, 403, 404, 409.$$;
 grant execute on function api.decline_transfer(uuid, uuid, text) to authenticated;

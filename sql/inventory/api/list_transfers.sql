@@ -8,7 +8,7 @@ create function api.list_transfers(
 returns setof api.transfer
 language plpgsql stable security invoker set search_path = ''
 as $$
-declare v_status text := lower(btrim(_status));
+declare v_status text := app.status_arg(_status);
 begin
   perform app.require_role(_brand_id, 'viewer', 'inventory:read');
   if v_status is not null and v_status not in ('pending', 'accepted', 'declined', 'cancelled') then
@@ -28,5 +28,5 @@ begin
 end
 $$;
 comment on function api.list_transfers(uuid, text, uuid, integer, integer) is
-  $$Transfers, newest first, with their lines. Filters: _status (pending, accepted, declined, cancelled; case-insensitive, so seed E's PENDING works), _location_id (as source or destination). _limit 1–100 (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403.$$;
+  $$Transfers, newest first, with their lines. Filters: _status (pending, accepted, declined, cancelled; case-insensitive), _location_id (as source or destination). _limit 1–100 (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403.$$;
 grant execute on function api.list_transfers(uuid, text, uuid, integer, integer) to authenticated;
