@@ -51,13 +51,14 @@ begin
     perform app.invalid('_count', 'range', '_count must be between 1 and 1000000');
   end if;
   perform app.serials_prepare(_brand_id, _batch_id);
-  v_start := app.serials_next_seq(_brand_id, _batch_id);
+  v_fmt := app.serial_format_of(_brand_id);
+  v_random := _serial_numbers is null and v_fmt.scheme = 'random';
+  -- a sequential number is its position, so positions stay above imported plain numbers; random ones need not
+  v_start := app.serials_next_seq(_brand_id, _batch_id, not v_random);
   if v_start + v_n - 1 > 999999999999999999 then
     perform app.raise('PT409', format('Batch %s has no serial numbers left (limit 999999999999999999)', _batch_id),
                       jsonb_build_object('field', '_count', 'rule', 'exhausted'));
   end if;
-  v_fmt := app.serial_format_of(_brand_id);
-  v_random := _serial_numbers is null and v_fmt.scheme = 'random';
   if v_random then
     perform app.serials_check_space(_brand_id, _batch_id, v_n, v_fmt);
     select d.map, d.bytes into v_map, v_bytes from app.serial_draw(v_fmt.alphabet, v_fmt.length) d;

@@ -1,4 +1,5 @@
--- Serial numbers: creating, voiding and guarding them. Rules: docs/serials.md.
+-- Serial numbers: checks before creating them (creation itself: minting.sql), voiding and guarding them.
+-- Rules: docs/serials.md.
 --
 -- Who writes what:
 --   * data.serials has no write grant for authenticated: numbers and codes must come from the CSPRNG and a
@@ -44,17 +45,20 @@ begin
 end
 $$;
 
--- Next free position in a batch. A minted serial's number is its seq, so the next seq is also kept above
--- every imported serial that is a plain number (partial index serials__brand_id_batch_id_imported_number_idx).
-create or replace function app.serials_next_seq(_brand_id uuid, _batch_id uuid)
+-- Next free position in a batch. A sequentially minted serial's number is its seq, so with _above_numbers the
+-- next seq is also kept above every imported serial that is a plain number (partial index
+-- serials__brand_id_batch_id_imported_number_idx).
+create or replace function app.serials_next_seq(_brand_id uuid, _batch_id uuid, _above_numbers boolean default true)
 returns bigint
 language sql stable security invoker set search_path = ''
 as $$
   select greatest(
     coalesce((select max(s.seq) from data.serials s where s.brand_id = _brand_id and s.batch_id = _batch_id), 0),
-    coalesce((select max(s.serial_number::bigint) from data.serials s
-               where s.brand_id = _brand_id and s.batch_id = _batch_id
-                 and s.source = 'imported' and s.serial_number ~ '^[1-9][0-9]{0,17}$'), 0)
+    case when _above_numbers then
+      coalesce((select max(s.serial_number::bigint) from data.serials s
+                 where s.brand_id = _brand_id and s.batch_id = _batch_id
+                   and s.source = 'imported' and s.serial_number ~ '^[1-9][0-9]{0,17}$'), 0)
+    else 0 end
   ) + 1
 $$;
 
@@ -116,7 +120,7 @@ end
 $$;
 
 revoke execute on function app.serials_void(uuid, uuid, text, text) from public;
-grant execute on function app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid),
+grant execute on function app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid, boolean),
   app.serials_void(uuid, uuid, text, text) to authenticated;
 -- what the lotline_auth definers call
-grant execute on function app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid), app.tg__serials_guard() to lotline_auth;
+grant execute on function app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid, boolean), app.tg__serials_guard() to lotline_auth;
