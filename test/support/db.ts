@@ -24,7 +24,8 @@ function withDb(url: string, db: string, user?: string, password?: string): stri
   return u.toString();
 }
 
-export async function createTestDb(): Promise<TestDb> {
+/** A fresh database cloned from the template; `settings` become its lotline.<name> database settings. */
+export async function createTestDb(settings: Record<string, number> = {}): Promise<TestDb> {
   const pg = inject('pg');
   const name = `t_${randomBytes(6).toString('hex')}`;
   const root = postgres(pg.superuserUrl, { max: 1, onnotice: () => {} });
@@ -38,6 +39,10 @@ export async function createTestDb(): Promise<TestDb> {
         if (i > 50 || !String((e as Error).message).includes('being accessed by other users')) throw e;
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
+    }
+    for (const [k, v] of Object.entries(settings)) {
+      if (!/^[a-z_]+$/.test(k) || !Number.isInteger(v)) throw new Error(`createTestDb: bad setting ${k}=${v}`);
+      await root.unsafe(`alter database ${name} set lotline.${k} = '${v}'`);
     }
   } finally {
     await root.end();
