@@ -116,6 +116,22 @@ export const catalogue = {
         result: api.Functions.cancel_transfer.Returns,
       },
     ],
+    claim_gtin_prefix: [
+      {
+        schema: 'api',
+        name: 'claim_gtin_prefix',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_prefix', cast: 'text', kind: 'plain', required: true },
+          { name: '_display_name', cast: 'text', kind: 'plain', required: true },
+          { name: '_evidence', cast: 'text', kind: 'plain', required: false },
+          { name: '_kind', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.claim_gtin_prefix.Returns,
+      },
+    ],
     create_brand: [
       {
         schema: 'api',
@@ -259,6 +275,19 @@ export const catalogue = {
         result: api.Functions.get_inbound.Returns,
       },
     ],
+    get_mint_job: [
+      {
+        schema: 'api',
+        name: 'get_mint_job',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_job_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.get_mint_job.Returns,
+      },
+    ],
     get_product_batch: [
       {
         schema: 'api',
@@ -283,6 +312,18 @@ export const catalogue = {
         returns: 'row',
         volatility: 'stable',
         result: api.Functions.get_public_batch.Returns,
+      },
+    ],
+    get_serial_format: [
+      {
+        schema: 'api',
+        name: 'get_serial_format',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.get_serial_format.Returns,
       },
     ],
     get_transfer: [
@@ -341,6 +382,19 @@ export const catalogue = {
         result: api.Functions.list_brand_members.Returns,
       },
     ],
+    list_gtin_claims: [
+      {
+        schema: 'api',
+        name: 'list_gtin_claims',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_gtin_claims.Returns,
+      },
+    ],
     list_inbounds: [
       {
         schema: 'api',
@@ -367,6 +421,21 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_locations.Returns,
+      },
+    ],
+    list_mint_jobs: [
+      {
+        schema: 'api',
+        name: 'list_mint_jobs',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_mint_jobs.Returns,
       },
     ],
     list_my_brands: [
@@ -528,6 +597,20 @@ export const catalogue = {
         result: api.Functions.receive_inbound.Returns,
       },
     ],
+    reject_gtin_claim: [
+      {
+        schema: 'api',
+        name: 'reject_gtin_claim',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_claim_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_note', cast: 'text', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.reject_gtin_claim.Returns,
+      },
+    ],
     remove_brand_member: [
       {
         schema: 'api',
@@ -625,6 +708,21 @@ export const catalogue = {
         result: api.Functions.set_batch_status.Returns,
       },
     ],
+    set_serial_format: [
+      {
+        schema: 'api',
+        name: 'set_serial_format',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_scheme', cast: 'text', kind: 'plain', required: false },
+          { name: '_alphabet', cast: 'text', kind: 'plain', required: false },
+          { name: '_length', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.set_serial_format.Returns,
+      },
+    ],
     update_product_batch: [
       {
         schema: 'api',
@@ -695,6 +793,20 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.upsert_suppliers.Returns,
+      },
+    ],
+    verify_gtin_claim: [
+      {
+        schema: 'api',
+        name: 'verify_gtin_claim',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_claim_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.verify_gtin_claim.Returns,
       },
     ],
     void_serial: [

@@ -87,6 +87,20 @@ export const api__consumer_view = z.strictObject({
   public_id: z.string().nullable(),
   digital_link: z.string().nullable(),
 });
+export const api__gtin_claim = z.strictObject({
+  brand_id: z.guid().nullable(),
+  id: z.guid().nullable(),
+  kind: z.string().nullable(),
+  value: z.string().nullable(),
+  display_name: z.string().nullable(),
+  evidence: z.string().nullable(),
+  status: z.string().nullable(),
+  decision_note: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  decided_by: z.string().nullable(),
+  decided_at: z.iso.datetime({ offset: true }).nullable(),
+});
 export const api__inbound_line = z.strictObject({
   line_no: z.int32().nullable(),
   product_id: z.guid().nullable(),
@@ -121,6 +135,22 @@ export const api__location = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   version: z.int32().nullable(),
   archived_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__mint_job = z.strictObject({
+  brand_id: z.guid().nullable(),
+  id: z.guid().nullable(),
+  batch_id: z.guid().nullable(),
+  requested: z.int32().nullable(),
+  minted: z.int32().nullable(),
+  status: z.string().nullable(),
+  chunks: z.int32().nullable(),
+  error_code: z.string().nullable(),
+  error_message: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  started_at: z.iso.datetime({ offset: true }).nullable(),
+  finished_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
 });
 export const api__product = z.strictObject({
   id: z.guid().nullable(),
@@ -157,6 +187,15 @@ export const api__serial = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   digital_link: z.string().nullable(),
 });
+export const api__serial_format = z.strictObject({
+  brand_id: z.guid().nullable(),
+  scheme: z.string().nullable(),
+  alphabet: z.string().nullable(),
+  length: z.int32().nullable(),
+  is_default: z.boolean().nullable(),
+  updated_by: z.string().nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+});
 export const api__serial_import_error = z.strictObject({
   index: z.int32().nullable(),
   serial_number: z.string().nullable(),
@@ -180,6 +219,8 @@ export const api__serial_mint_result = z.strictObject({
   last_seq: z.int().nullable(),
   first_serial_number: z.string().nullable(),
   last_serial_number: z.string().nullable(),
+  job_id: z.guid().nullable(),
+  status: z.string().nullable(),
 });
 export const api__stock_movement = z.strictObject({
   id: z.int().nullable(),
@@ -308,11 +349,14 @@ export const api = {
     brand: api__brand,
     brand_member: api__brand_member,
     consumer_view: api__consumer_view,
+    gtin_claim: api__gtin_claim,
     inbound: api__inbound,
     inbound_line: api__inbound_line,
     location: api__location,
+    mint_job: api__mint_job,
     product: api__product,
     serial: api__serial,
+    serial_format: api__serial_format,
     serial_import_error: api__serial_import_error,
     serial_import_result: api__serial_import_result,
     serial_mint_result: api__serial_mint_result,
@@ -384,6 +428,16 @@ export const api = {
         _reason: z.string().nullable().optional(),
       }),
       Returns: api__transfer,
+    },
+    claim_gtin_prefix: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _prefix: z.string(),
+        _display_name: z.string(),
+        _evidence: z.string().nullable().optional(),
+        _kind: z.string().nullable().optional(),
+      }),
+      Returns: api__gtin_claim,
     },
     create_brand: {
       Args: z.strictObject({
@@ -474,6 +528,13 @@ export const api = {
       }),
       Returns: api__inbound,
     },
+    get_mint_job: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _job_id: z.guid(),
+      }),
+      Returns: api__mint_job,
+    },
     get_product_batch: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -487,6 +548,12 @@ export const api = {
         _public_id: z.string(),
       }),
       Returns: api__consumer_view,
+    },
+    get_serial_format: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+      }),
+      Returns: api__serial_format,
     },
     get_transfer: {
       Args: z.strictObject({
@@ -520,6 +587,13 @@ export const api = {
       }),
       Returns: z.array(api__brand_member),
     },
+    list_gtin_claims: {
+      Args: z.strictObject({
+        _brand_id: z.guid().nullable().optional(),
+        _status: z.string().nullable().optional(),
+      }),
+      Returns: z.array(api__gtin_claim),
+    },
     list_inbounds: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -535,6 +609,15 @@ export const api = {
         _include_archived: z.boolean().nullable().optional(),
       }),
       Returns: z.array(api__location),
+    },
+    list_mint_jobs: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid().nullable().optional(),
+        _status: z.string().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__mint_job),
     },
     list_my_brands: {
       Args: z.strictObject({}),
@@ -629,6 +712,14 @@ export const api = {
       }),
       Returns: api__inbound,
     },
+    reject_gtin_claim: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _claim_id: z.guid(),
+        _note: z.string(),
+      }),
+      Returns: api__gtin_claim,
+    },
     remove_brand_member: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -690,6 +781,15 @@ export const api = {
       }),
       Returns: api__batch,
     },
+    set_serial_format: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _scheme: z.string().nullable().optional(),
+        _alphabet: z.string().nullable().optional(),
+        _length: z.int32().nullable().optional(),
+      }),
+      Returns: api__serial_format,
+    },
     update_product_batch: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -731,6 +831,14 @@ export const api = {
         _suppliers: json,
       }),
       Returns: api__sync_result,
+    },
+    verify_gtin_claim: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _claim_id: z.guid(),
+        _note: z.string().nullable().optional(),
+      }),
+      Returns: api__gtin_claim,
     },
     void_serial: {
       Args: z.strictObject({

@@ -49,7 +49,14 @@ export interface BrandFx {
   cursor: string | null;
   digitalLink: string;
   movementId: number;
+  /** the brand's verified claim to its product's GTIN */
+  claim: string;
+  /** a queued mint job (no worker runs in the security tests) */
+  mintJob: string;
 }
+
+/** The platform administrator who verifies the fixture brands' GTIN claims. */
+export const PLATFORM_ADMIN = { sub: 'sec-platform-admin', scope: 'platform:admin' };
 
 function must<T>(r: DoorResult, what: string): T {
   if (!r.ok) throw new Error(`fixture: ${what} failed: ${r.status ?? ''} ${JSON.stringify(r.error)}`);
@@ -90,6 +97,12 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
   must(await call(owner, 'upsert_products', {
     _brand_id: b, _products: [{ externalId: `${marker}-ITEM`, name: `${marker} synced product`, supplierExternalId: `${marker}-SUP`, sku: `${marker}-SSKU` }],
   }), 'upsert_products');
+  // the brand owns its GTIN (verified claim): the public views answer for it, with this display name
+  const claim = must<{ id: string }>(await call(owner, 'claim_gtin_prefix', {
+    _brand_id: b, _prefix: gtin, _kind: 'gtin', _display_name: `${marker} brand`, _evidence: `${marker} licence`,
+  }), 'claim_gtin_prefix');
+  must(await call(PLATFORM_ADMIN, 'verify_gtin_claim', { _brand_id: b, _claim_id: claim.id, _note: `${marker} checked` }), 'verify_gtin_claim');
+  must(await call(owner, 'set_serial_format', { _brand_id: b, _length: 12 }), 'set_serial_format');
   const batchNumber = `${marker}-LOT`;
   const batch = must<{ id: string; public_id: string }>(await call(owner, 'create_product_batch', {
     _brand_id: b, _product_id: product.id, _batch_number: batchNumber, _quantity: 10, _external_id: `${marker}-BEXT`,
@@ -110,6 +123,7 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     _brand_id: b, _from_location_id: loc.id, _to_location_id: loc2.id, _lines: [{ batch_id: batch.id, quantity: 5 }], _note: `${marker} transfer note`,
   }), 'create_transfer');
   must(await call(owner, 'mint_serials', { _brand_id: b, _batch_id: batch.id, _count: 3 }), 'mint_serials');
+  const job = must<{ job_id: string }>(await call(owner, 'mint_serials', { _brand_id: b, _batch_id: batch.id, _count: 10_001 }), 'mint_serials (job)');
   const importedSerial = `${marker}X1`;
   must(await call(owner, 'import_serials', { _brand_id: b, _batch_id: batch.id, _serials: [importedSerial] }), 'import_serials');
   const serials = must<{ code: string; serial_number: string }[]>(await call(owner, 'list_batch_serials', { _brand_id: b, _batch_id: batch.id }), 'list_batch_serials');
@@ -131,6 +145,8 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     cursor: page.next_cursor,
     digitalLink: `https://id.example.test/01/${gtin14}/10/${encodeURIComponent(batchNumber)}/21/${serials[0]!.serial_number}`,
     movementId: Number(moves[0]!.id),
+    claim: claim.id,
+    mintJob: job.job_id,
   };
 }
 
@@ -152,7 +168,7 @@ export async function brandSecrets(admin: Sql, fx: BrandFx): Promise<Secret[]> {
     select c.relname as name, exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'brand_id') as has_brand
       from pg_class c where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p')`;
   const out = new Map<string, Secret>();
-  const consumerCols = new Set(['brands.name', 'products.name', 'batches.batch_number', 'products.gtin', 'batches.public_id', 'serials.serial_number', 'batches.recall_message']);
+  const consumerCols = new Set(['brands.name', 'gtin_claims.display_name', 'products.name', 'batches.batch_number', 'products.gtin', 'batches.public_id', 'serials.serial_number', 'batches.recall_message']);
   const add = (value: string, where: string, kind: Secret['kind'] = 'internal') => {
     if (value.length < 6) return;
     const prev = out.get(value);
@@ -230,6 +246,9 @@ const BY_FUNCTION: Record<string, ArgSpec> = {
   'lookup_serial._code': id((c) => c.src.serialCode),
   'void_serial._code': id((c) => c.src.serialCode),
   'resolve_serial._code': id((c) => c.src.serialCode),
+  'claim_gtin_prefix._kind': val(() => 'gtin'),
+  'list_gtin_claims._status': val(() => 'pending'),
+  'list_mint_jobs._status': val(() => 'queued'),
   'add_brand_member._role': val(() => 'viewer'),
 };
 
@@ -272,6 +291,9 @@ const BY_NAME: Record<string, ArgSpec> = {
   _batches: id((c) => [{ externalId: c.src.syncedBatchExt, productExternalId: c.src.syncedProductExt, batchNumber: c.src.syncedBatchNumber, quantity: 1 }],
     (c) => [{ externalId: k(c, 'NEWSB'), productExternalId: c.src.syncedProductExt, batchNumber: k(c, 'NEWSLOT'), quantity: 1 }]),
   _lines: id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
+  _claim_id: id((c) => c.src.claim),
+  _job_id: id((c) => c.src.mintJob),
+  _prefix: id((c) => c.src.gtin),
   // plain values
   _quantity: val(() => 3),
   _delta: val(() => 1),
@@ -309,6 +331,11 @@ const BY_NAME: Record<string, ArgSpec> = {
   _facility_ref: val((c) => `FAC-${c.n}`),
   _attributes: val(() => ({ origin: 'security-test' })),
   _expected_version: val(() => 1),
+  _display_name: val((c) => `security test ${c.n}`),
+  _evidence: val((c) => `security test evidence ${c.n}`),
+  _scheme: val(() => 'random'),
+  _alphabet: val(() => '0123456789ABCDEFGHJKMNPQRSTVWXYZ'),
+  _length: val(() => 12),
 };
 
 export function argSpec(fn: string, arg: string): ArgSpec | undefined {

@@ -107,7 +107,7 @@ describe('workers and quotas under concurrency (SQL door)', () => {
     // the victim worker: one simple-query message (no client-side transaction handling to trip over the kill)
     const victim = postgres(t.db.adminUrl, { max: 1, onnotice: () => {} });
     try {
-      const [{ pid }] = await victim<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      const pid = (await victim<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
       const chunk = victim.unsafe(`begin; set local role lotline_worker; select app.mint_job_step(400); select pg_sleep(30)`)
         .then(() => null, (e: Error) => e); // queries are lazy: this sends it
       const until = Date.now() + 20_000;
