@@ -66,13 +66,27 @@ begin
   loop
     begin
       if v_random then
-        insert into data.serials (brand_id, batch_id, seq, serial_number, code, source, created_by)
-        select _brand_id, _batch_id, v_start + g.i, g.sn, app.serial_code(substr(g.r, 1, 12)), 'minted', v_sub
-          from (select x.i, x.r, app.serial_number_from(substr(x.r, 13), v_map, v_fmt.length) as sn
-                  from app.random_rows(v_n, 12 + v_bytes) x) g
-         where length(g.sn) = v_fmt.length
-        on conflict (brand_id, batch_id, serial_number) do nothing;
-        get diagnostics v_done = row_count;
+        -- optimistic: a plain insert (no arbiter probe per row); only when a number collided, again with ON CONFLICT
+        begin
+          insert into data.serials (brand_id, batch_id, seq, serial_number, code, source, created_by)
+          select _brand_id, _batch_id, v_start + g.i, g.sn, app.serial_code(substr(g.r, 1, 12)), 'minted', v_sub
+            from (select x.i, x.r, app.serial_number_from(substr(x.r, 13), v_map, v_fmt.length) as sn
+                    from app.random_rows(v_n, 12 + v_bytes) x
+                  offset 0) g   -- offset 0: each number is drawn once, not again for the filter
+           where length(g.sn) = v_fmt.length;
+          get diagnostics v_done = row_count;
+        exception when unique_violation then
+          get stacked diagnostics v_constraint = constraint_name;
+          if v_constraint <> 'serials__brand_id_batch_id_serial_number_key' then raise; end if;
+          insert into data.serials (brand_id, batch_id, seq, serial_number, code, source, created_by)
+          select _brand_id, _batch_id, v_start + g.i, g.sn, app.serial_code(substr(g.r, 1, 12)), 'minted', v_sub
+            from (select x.i, x.r, app.serial_number_from(substr(x.r, 13), v_map, v_fmt.length) as sn
+                    from app.random_rows(v_n, 12 + v_bytes) x
+                  offset 0) g
+           where length(g.sn) = v_fmt.length
+          on conflict (brand_id, batch_id, serial_number) do nothing;
+          get diagnostics v_done = row_count;
+        end;
         v_round := 0;
         while v_done < v_n loop
           v_round := v_round + 1;
@@ -87,7 +101,8 @@ begin
                    where not exists (select from data.serials s
                                       where s.brand_id = _brand_id and s.batch_id = _batch_id and s.seq = p.seq)) e
             join (select x.i, x.r, app.serial_number_from(substr(x.r, 13), v_map, v_fmt.length) as sn
-                    from app.random_rows(v_n - v_done, 12 + v_bytes) x) g on g.i = e.i
+                    from app.random_rows(v_n - v_done, 12 + v_bytes) x
+                  offset 0) g on g.i = e.i
            where length(g.sn) = v_fmt.length
           on conflict (brand_id, batch_id, serial_number) do nothing;
           get diagnostics v_more = row_count;

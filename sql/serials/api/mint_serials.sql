@@ -22,8 +22,11 @@ begin
   end if;
   select * into v from app.serials_insert(_brand_id, _batch_id, _count);
   return row(_brand_id, _batch_id, v.inserted, v.first_seq, v.last_seq,
-             (select s.serial_number from data.serials s where s.brand_id = _brand_id and s.batch_id = _batch_id and s.seq = v.first_seq),
-             (select s.serial_number from data.serials s where s.brand_id = _brand_id and s.batch_id = _batch_id and s.seq = v.last_seq),
+             -- ordered by seq, so the primary key finds them even before the new rows have statistics
+             (select s.serial_number from data.serials s where s.brand_id = _brand_id and s.batch_id = _batch_id and s.seq >= v.first_seq
+               order by s.seq limit 1),
+             (select s.serial_number from data.serials s where s.brand_id = _brand_id and s.batch_id = _batch_id and s.seq <= v.last_seq
+               order by s.seq desc limit 1),
              null, 'done')::api.serial_mint_result;
 end
 $$;
