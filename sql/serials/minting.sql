@@ -69,21 +69,15 @@ begin
         -- optimistic: a plain insert (no arbiter probe per row); only when a number collided, again with ON CONFLICT
         begin
           insert into data.serials (brand_id, batch_id, seq, serial_number, code, source, created_by)
-          select _brand_id, _batch_id, v_start + g.i, g.sn, app.serial_code(substr(g.r, 1, 12)), 'minted', v_sub
-            from (select x.i, x.r, app.serial_number_from(substr(x.r, 13), v_map, v_fmt.length) as sn
-                    from app.random_rows(v_n, 12 + v_bytes) x
-                  offset 0) g   -- offset 0: each number is drawn once, not again for the filter
-           where length(g.sn) = v_fmt.length;
+          select _brand_id, _batch_id, v_start + r.i, r.serial_number, r.code, 'minted', v_sub
+            from app.random_serials(v_n, v_map, v_bytes, v_fmt.length) r;
           get diagnostics v_done = row_count;
         exception when unique_violation then
           get stacked diagnostics v_constraint = constraint_name;
           if v_constraint <> 'serials__brand_id_batch_id_serial_number_key' then raise; end if;
           insert into data.serials (brand_id, batch_id, seq, serial_number, code, source, created_by)
-          select _brand_id, _batch_id, v_start + g.i, g.sn, app.serial_code(substr(g.r, 1, 12)), 'minted', v_sub
-            from (select x.i, x.r, app.serial_number_from(substr(x.r, 13), v_map, v_fmt.length) as sn
-                    from app.random_rows(v_n, 12 + v_bytes) x
-                  offset 0) g
-           where length(g.sn) = v_fmt.length
+          select _brand_id, _batch_id, v_start + r.i, r.serial_number, r.code, 'minted', v_sub
+            from app.random_serials(v_n, v_map, v_bytes, v_fmt.length) r
           on conflict (brand_id, batch_id, serial_number) do nothing;
           get diagnostics v_done = row_count;
         end;
@@ -95,15 +89,12 @@ begin
                               jsonb_build_object('field', '_count', 'rule', 'space'));
           end if;
           insert into data.serials (brand_id, batch_id, seq, serial_number, code, source, created_by)
-          select _brand_id, _batch_id, e.seq, g.sn, app.serial_code(substr(g.r, 1, 12)), 'minted', v_sub
+          select _brand_id, _batch_id, e.seq, r.serial_number, r.code, 'minted', v_sub
             from (select p.seq, (row_number() over (order by p.seq) - 1)::integer as i
                     from generate_series(v_start, v_start + v_n - 1) p(seq)
                    where not exists (select from data.serials s
                                       where s.brand_id = _brand_id and s.batch_id = _batch_id and s.seq = p.seq)) e
-            join (select x.i, x.r, app.serial_number_from(substr(x.r, 13), v_map, v_fmt.length) as sn
-                    from app.random_rows(v_n - v_done, 12 + v_bytes) x
-                  offset 0) g on g.i = e.i
-           where length(g.sn) = v_fmt.length
+            join app.random_serials(v_n - v_done, v_map, v_bytes, v_fmt.length) r on r.i = e.i
           on conflict (brand_id, batch_id, serial_number) do nothing;
           get diagnostics v_more = row_count;
           v_done := v_done + v_more;

@@ -75,5 +75,19 @@ as $$
            'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', _map), _length)
 $$;
 
+-- _n rows numbered 0.._n-1, each a random serial number (alphabet map and bytes of app.serial_draw) and a
+-- code; the rare draw that kept too few characters is left out (its number i is missing).
+create or replace function app.random_serials(_n integer, _map text, _bytes integer, _length integer)
+returns table (i integer, serial_number text, code text)
+language sql volatile security invoker set search_path = ''
+as $$
+  select g.i, g.sn, app.serial_code(substr(g.r, 1, 12))
+    from (select x.i, x.r, app.serial_number_from(substr(x.r, 13), _map, _length) as sn
+            from app.random_rows(_n, 12 + _bytes) x
+          offset 0) g   -- offset 0: each number is drawn once, not again for the filter
+   where length(g.sn) = _length
+$$;
+
 grant execute on function app.random_bytes(integer), app.random_rows(integer, integer), app.serial_code(bytea),
-  app.serial_draw(text, integer), app.serial_number_from(bytea, text, integer) to lotline_auth;
+  app.serial_draw(text, integer), app.serial_number_from(bytea, text, integer),
+  app.random_serials(integer, text, integer, integer) to lotline_auth;
