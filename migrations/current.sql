@@ -1,6 +1,8 @@
--- gs1: who owns a GTIN. A brand claims a GS1 company prefix or a single GTIN; a platform administrator
--- verifies or rejects the claim (docs/gtin-ownership.md). The consumer view answers only for a verified owner.
--- Idempotent (graphile-migrate re-runs the current migration).
+-- gs1, quotas, serials: GTIN ownership claims, serial usage for quotas, serial number formats and mint jobs
+-- (docs/gtin-ownership.md, docs/quotas.md, docs/serials.md). Idempotent (graphile-migrate re-runs it).
+
+-- Who owns a GTIN: a brand claims a GS1 company prefix or a single GTIN; a platform administrator verifies
+-- or rejects the claim. The consumer view answers only for a verified owner.
 create table if not exists data.gtin_claims (
   brand_id       uuid not null references data.brands (id) on delete cascade,
   id             uuid not null default gen_random_uuid(),
@@ -30,7 +32,7 @@ create unique index if not exists gtin_claims__verified_value_key on data.gtin_c
 -- the resolver no longer looks products up by GTIN across brands: GTIN → verified owner → that brand's products
 drop index if exists data.products__gtin_idx;
 
--- quotas: serials created per brand and UTC day (the serials-per-day quota), and brands per creator.
+-- Quotas: serials created per brand and UTC day (the serials-per-day quota), and brands per creator.
 create table if not exists data.serial_usage (
   brand_id  uuid not null references data.brands (id) on delete cascade,
   day       date not null,
@@ -40,7 +42,7 @@ create table if not exists data.serial_usage (
 comment on table data.serial_usage is 'Serials minted, queued or imported per brand and UTC day: what the serials-per-day quota counts.';
 create index if not exists brands__created_by_idx on data.brands (created_by);
 
--- serials: per-brand serial number format (random by default, sequential only by opt-in), and mint jobs.
+-- Serials: per-brand serial number format (random by default, sequential only by opt-in), and mint jobs.
 create table if not exists data.serial_formats (
   brand_id    uuid primary key references data.brands (id) on delete cascade,
   scheme      text not null check (scheme in ('random', 'sequential')),
