@@ -3,9 +3,13 @@
 //   npx tsx bench/serials.ts [--quick] [--serials=1000000]   own embedded PostgreSQL (fast, temp dir), migrated
 //   npm run bench                                            bench/run.ts calls run(opts) with its own database
 //
-// 1. Mint: one api.mint_serials call of 100,000 serials (as the brand owner, through the SQL door:
-//    act_as + the function, as the gateway runs it), repeated on fresh batches until the database holds
-//    `serials` serials (default 1,000,000; quick: 100,000). Reported: the first call, and the median of all.
+// 1. Mint: one api.mint_serials call of 100,000 random serials (the default format, as the brand owner,
+//    through the SQL door: act_as + the function, as the gateway runs it, with the job threshold raised for
+//    the transaction so the call mints them itself), repeated on fresh batches until the database holds
+//    `serials` serials (default 1,000,000; quick: 100,000). Reported: the first call, and the median of all;
+//    for comparison one call of 100,000 sequential serials (a brand that opted in).
+// 1b. The job path: mint_serials of 100,000 with the default threshold returns a job at once; one job worker
+//    (src/jobs, chunks of lotline.mint_job_chunk) mints it. Reported: the call, and queue → done.
 // 2. Resolve over HTTP: the gateway (its own process under bench/run.ts, in-process otherwise) answers
 //    POST /rpc/resolve_serial for random codes of the whole table, without a token (anon). Sequential
 //    latency p50/p99 with one client, then a closed loop with several clients (throughput + latency).
@@ -15,6 +19,7 @@ import postgres, { type Sql } from 'postgres';
 import { runAsMain, withThrowawayDatabase } from '../src/db/throwaway.ts';
 import { createGateway } from '../src/gateway/server.ts';
 import { defaultSettings } from '../src/gateway/settings.ts';
+import { startJobWorkers } from '../src/jobs/index.ts';
 
 export interface SerialsBenchOptions {
   /** superuser connection to a migrated database; without it run() starts its own embedded cluster */
@@ -51,7 +56,11 @@ export interface SerialsBenchResult {
     first_call_serials_per_sec: number;
     median_call_ms: number;
     median_serials_per_sec: number;
+    /** one call of 100,000 sequential serials (opt-in scheme), for comparison */
+    sequential_serials_per_sec: number;
   };
+  /** mint_serials of 100,000 as a job: the call, and from the call to the job's last chunk */
+  job: { serials: number; chunk: number; chunks: number; call_ms: number; done_ms: number; serials_per_sec: number };
   total_serials: number;
   /** "http": through the gateway; "sql": the gateway could not be started, timed through SQL as anon */
   door: 'http' | 'sql';
@@ -66,6 +75,7 @@ export interface SerialsBenchResult {
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const OWNER = 'bench-serials-owner';
+const OPERATOR = 'bench-serials-operator';
 
 function latency(samples: number[]): Latency {
   const a = Float64Array.from(samples).sort();
@@ -74,9 +84,9 @@ function latency(samples: number[]): Latency {
   return { n: a.length, p50_ms: r2(pct(50)), p95_ms: r2(pct(95)), p99_ms: r2(pct(99)), max_ms: r2(a.length ? a[a.length - 1]! : NaN), mean_ms: r2(mean) };
 }
 
-async function as<T>(sql: Sql, sub: string, q: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+async function as<T>(sql: Sql, sub: string, q: (tx: postgres.TransactionSql) => Promise<T>, scope: string | null = null): Promise<T> {
   return sql.begin(async (tx) => {
-    await tx`select app.act_as(${sub}, null)`;
+    await tx`select app.act_as(${sub}, ${scope})`;
     return q(tx);
   }) as Promise<T>;
 }
@@ -99,6 +109,13 @@ export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchR
     const brand = await as(sql, OWNER, async (tx) => (await tx<{ id: string }[]>`select id from api.create_brand('Serials bench')`)[0]!.id);
     const product = await as(sql, OWNER, async (tx) => (await tx<{ id: string; gtin: string }[]>`
       select id, gtin from api.create_product(${brand}, 'Bench product', _gtin => '09506000134352', _serialized => true)`)[0]!);
+    // the brand owns the GTIN (a verified claim), so the public views answer for it
+    const claim = await as(sql, OWNER, async (tx) => (await tx<{ id: string }[]>`
+      select id from api.claim_gtin_prefix(${brand}, '9506000', 'Serials bench')`)[0]!.id);
+    await as(sql, OPERATOR, (tx) => tx`select api.verify_gtin_claim(${brand}, ${claim})`, 'platform:admin');
+    const mintCall = (tx: postgres.TransactionSql, batch: string, n: number) =>
+      tx`select set_config('lotline.mint_job_threshold', '1000000', true), set_config('lotline.quota_serials_per_day', '0', true)`
+        .then(() => tx`select minted from api.mint_serials(${brand}, ${batch}, ${n})`);
 
     // --- 1. mint ----------------------------------------------------------------------------------------
     const calls: number[] = [];
@@ -109,13 +126,54 @@ export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchR
         select id from api.create_product_batch(${brand}, ${product.id}, ${number})`)[0]!.id);
       const n = Math.min(perCall, total - minted);
       const t0 = performance.now();
-      await as(sql, OWNER, (tx) => tx`select minted from api.mint_serials(${brand}, ${batch}, ${n})`);
+      await as(sql, OWNER, (tx) => mintCall(tx, batch, n));
       const ms = performance.now() - t0;
       if (n === perCall) calls.push(ms);
       batches.push({ id: batch, number });
       minted += n;
       log(`serials: minted ${minted.toLocaleString('en')} / ${total.toLocaleString('en')} (${n} in ${ms.toFixed(0)} ms, ${Math.round(n / (ms / 1000))}/s)`);
     }
+    // for comparison: 100,000 sequential serials, in a brand that opted in
+    const seqBrand = await as(sql, OWNER, async (tx) => (await tx<{ id: string }[]>`select id from api.create_brand('Serials bench sequential')`)[0]!.id);
+    const seqBatch = await as(sql, OWNER, async (tx) => {
+      await tx`select api.set_serial_format(${seqBrand}, 'sequential')`;
+      const [p] = await tx<{ id: string }[]>`select id from api.create_product(${seqBrand}, 'Sequential product', _serialized => true)`;
+      return (await tx<{ id: string }[]>`select id from api.create_product_batch(${seqBrand}, ${p!.id}, 'SEQ-1')`)[0]!.id;
+    });
+    const s0 = performance.now();
+    await as(sql, OWNER, async (tx) => {
+      await tx`set local lotline.mint_job_threshold = 1000000`;
+      await tx`select minted from api.mint_serials(${seqBrand}, ${seqBatch}, ${perCall})`;
+    });
+    const sequentialMs = performance.now() - s0;
+    log(`serials: 100,000 sequential in ${sequentialMs.toFixed(0)} ms`);
+
+    // --- 1b. the job path: the default threshold, one worker ------------------------------------------
+    const jobBatch = await as(sql, OWNER, async (tx) => (await tx<{ id: string }[]>`
+      select id from api.create_product_batch(${brand}, ${product.id}, 'JOB-1')`)[0]!.id);
+    const workers = startJobWorkers({ databaseUrl: opts.adminUrl, idleMs: 20 });
+    let job: SerialsBenchResult['job'];
+    try {
+      const j0 = performance.now();
+      const queued = await as(sql, OWNER, async (tx) => (await tx<{ job_id: string }[]>`
+        select job_id from api.mint_serials(${brand}, ${jobBatch}, ${perCall})`)[0]!.job_id);
+      const callMs = performance.now() - j0;
+      let row: { status: string; chunks: number } | undefined;
+      for (;;) {
+        [row] = await sql<{ status: string; chunks: number }[]>`select status, chunks from data.mint_jobs where id = ${queued}`;
+        if (row!.status === 'done' || row!.status === 'failed') break;
+        if (left() < 5_000) throw new Error('serials: the mint job did not finish in time');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (row!.status !== 'done') throw new Error('serials: the mint job failed');
+      const doneMs = performance.now() - j0;
+      const [chunk] = await sql<{ n: string }[]>`select (select coalesce(nullif(current_setting('lotline.mint_job_chunk', true), ''), '5000')) as n`;
+      job = { serials: perCall, chunk: Number(chunk!.n), chunks: row!.chunks, call_ms: r2(callMs), done_ms: Math.round(doneMs), serials_per_sec: Math.round(perCall / (doneMs / 1000)) };
+      log(`serials: job of ${perCall.toLocaleString('en')} queued in ${callMs.toFixed(0)} ms, done in ${doneMs.toFixed(0)} ms (${job.serials_per_sec}/s, ${job.chunks} chunks)`);
+    } finally {
+      await workers.stop();
+    }
+
     await sql`vacuum analyze data.serials`;
     const sorted = [...calls].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
@@ -126,6 +184,7 @@ export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchR
       first_call_serials_per_sec: Math.round(perCall / (calls[0]! / 1000)),
       median_call_ms: Math.round(median),
       median_serials_per_sec: Math.round(perCall / (median / 1000)),
+      sequential_serials_per_sec: Math.round(perCall / (sequentialMs / 1000)),
     };
 
     // random codes from the whole table, and their Digital Link paths
@@ -133,6 +192,7 @@ export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchR
     const sample = await sql<{ code: string; serial_number: string; batch_number: string }[]>`
       select s.code, s.serial_number, b.batch_number from data.serials s tablesample system (5)
         join data.batches b on b.brand_id = s.brand_id and b.id = s.batch_id
+       where s.brand_id = ${brand}
        limit ${sampleSize}`;
     const codes = sample.map((r) => r.code);
     const enc = (x: string) => x.replace(/[^A-Za-z0-9._~-]/g, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
@@ -210,6 +270,7 @@ export async function run(opts: SerialsBenchOptions = {}): Promise<SerialsBenchR
       const elapsed = (performance.now() - started) / 1000;
       const result: SerialsBenchResult = {
         mint,
+        job,
         total_serials: total,
         door: gw ? 'http' : 'sql',
         resolve_serial: latency(seq),

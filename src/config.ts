@@ -58,6 +58,16 @@ export const configSchema = z.object({
   LOTLINE_DB_PREPARED_STATEMENTS: z.stringbool().default(true),
   /** Request JSON (bodies, json/jsonb argument and filter values) nested deeper than this is refused with 400 PGRST102. */
   LOTLINE_MAX_JSON_DEPTH: z.coerce.number().int().min(1).default(64),
+  // background jobs and quotas (docs/quotas.md)
+  /** `serve` also runs the job workers (src/jobs/); `lotline worker` runs them alone. */
+  LOTLINE_WORKER: z.stringbool().default(true),
+  /** how often an idle job worker looks for work */
+  LOTLINE_WORKER_IDLE_MS: z.coerce.number().int().min(10).default(1000),
+  // Written by migrate into database settings lotline.<name> (sql/quotas/settings.sql has the defaults); unset: left alone.
+  LOTLINE_MINT_JOB_THRESHOLD: z.coerce.number().int().min(0).optional(),
+  LOTLINE_MINT_JOB_CHUNK: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  LOTLINE_QUOTA_SERIALS_PER_DAY: z.coerce.number().int().optional(),
+  LOTLINE_QUOTA_BRANDS_PER_USER: z.coerce.number().int().optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -68,6 +78,19 @@ export function migrateSettings(config: Config): { authenticatorPassword?: strin
     authenticatorPassword: config.LOTLINE_AUTHENTICATOR_PASSWORD,
     roleStatementTimeouts: { anon: config.LOTLINE_ANON_STATEMENT_TIMEOUT_MS, authenticated: config.LOTLINE_AUTHENTICATED_STATEMENT_TIMEOUT_MS },
   };
+}
+
+/** The database settings lotline.<name> that migrate writes from the configuration (only those set). */
+export function databaseSettings(cfg: Config): Record<string, number> {
+  const out: Record<string, number> = {};
+  const from = {
+    mint_job_threshold: cfg.LOTLINE_MINT_JOB_THRESHOLD,
+    mint_job_chunk: cfg.LOTLINE_MINT_JOB_CHUNK,
+    quota_serials_per_day: cfg.LOTLINE_QUOTA_SERIALS_PER_DAY,
+    quota_brands_per_user: cfg.LOTLINE_QUOTA_BRANDS_PER_USER,
+  };
+  for (const [name, value] of Object.entries(from)) if (value !== undefined) out[name] = value;
+  return out;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

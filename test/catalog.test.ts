@@ -179,7 +179,7 @@ describe('documentation matches the code', () => {
     const rows = new Map<string, string[]>();
     for (const line of section.split('\n').filter((l) => l.startsWith('|'))) {
       const [, area, functions] = line.split('|');
-      const domain = /\]\(sql\/([a-z_-]+)\/\)/.exec(area ?? '')?.[1];
+      const domain = /\]\(sql\/([a-z0-9_-]+)\/\)/.exec(area ?? '')?.[1];
       if (domain) rows.set(domain, [...(functions ?? '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!).sort());
     }
     const files = apiFiles();

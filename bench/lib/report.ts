@@ -305,7 +305,9 @@ function summary(res: Results): string {
     const mint = dig(ser, 'mint.first_call_serials_per_sec');
     const p50 = dig(ser, 'resolve_serial.p50_ms');
     const p99 = dig(ser, 'resolve_serial.p99_ms');
-    if (typeof p50 === 'number') rows.push([`Serials: minted/s; \`resolve_serial\` over HTTP with ${f(dig(ser, 'total_serials'), 0)} serials`, 'reported', `${f(mint, 0)}/s; p50 ${ms(p50)} ms, p99 ${ms(p99)} ms`, '–']);
+    const job = dig(ser, 'job.serials_per_sec');
+    if (typeof mint === 'number') rows.push(['Serials: random serial numbers minted/s (100,000 in one call; through a job)', '≥ 50,000/s', `${f(mint, 0)}/s; job ${typeof job === 'number' ? `${f(job, 0)}/s` : '–'}`, mint >= 50_000 ? 'met' : 'not met']);
+    if (typeof p50 === 'number') rows.push([`Serials: \`resolve_serial\` over HTTP with ${f(dig(ser, 'total_serials'), 0)} serials`, 'reported', `p50 ${ms(p50)} ms, p99 ${ms(p99)} ms`, '–']);
   }
   return table(['goal', 'target', 'measured', ''], rows, [':--', ':--', ':--', ':--']);
 }

@@ -2,9 +2,12 @@
 
 -- Find what a consumer scanned — by serial code, by batch public id, or by GS1 keys (GTIN [+ lot]
 -- [+ serial], falling back serial → batch → product) — and return the consumer fields only.
--- No row when nothing matches (unknown code / public id / GTIN).
+-- Only a verified owner's data is ever shown (docs/gtin-ownership.md): a GTIN is looked up as GTIN → its
+-- verified owner (app.gtin_owner) → that brand's products, batches and serials; a code or public id answers
+-- only when its product's GTIN is verified for the same brand; the brand name is the verified claim's.
+-- No row when nothing matches (unknown code / public id / GTIN, or no verified owner).
 -- Definer (lotline_auth, BYPASSRLS) because anon has no table privilege; it reads only the columns
--- granted to lotline_auth in sql/serials/policies.sql and returns no id, quantity or member.
+-- granted to lotline_auth (sql/serials/policies.sql, sql/gs1/policies.sql) and returns no id, quantity or member.
 drop function if exists app.public_view(text, text, text, text, text);
 create function app.public_view(_code text default null, _public_id text default null,
                                 _gtin text default null, _lot text default null, _serial text default null)
@@ -33,6 +36,8 @@ language plpgsql stable security definer set search_path = ''
 as $$
 declare
   v_brand     uuid;
+  v_owner     uuid;
+  v_name      text;
   v_product   uuid;
   v_batch     uuid;
   v_seq       bigint;
@@ -57,15 +62,17 @@ begin
     v_level := 'batch';
   elsif _gtin is not null then
     v_requested := case when _serial is not null then 'serial' when _lot is not null then 'batch' else 'product' end;
-    -- Several products may carry one GTIN (GS1 gives it to one brand owner, lotline does not enforce
-    -- that): the finest match wins; among equals, the earliest registered product and batch.
+    -- only the verified owner's products; among several of them with this GTIN, the finest match wins, and
+    -- among equals the earliest registered product and batch
+    select o.brand_id into v_owner from app.gtin_owner(_gtin) o;
+    if v_owner is null then return; end if;
     if _serial is not null then
       select s.brand_id, b.product_id, s.batch_id, s.seq, count(*) over ()
         into v_brand, v_product, v_batch, v_seq, v_n
         from data.products p
         join data.batches b on b.brand_id = p.brand_id and b.product_id = p.id
         join data.serials s on s.brand_id = b.brand_id and s.batch_id = b.id
-       where p.gtin = _gtin and s.serial_number = _serial and (_lot is null or b.batch_number = _lot)
+       where p.brand_id = v_owner and p.gtin = _gtin and s.serial_number = _serial and (_lot is null or b.batch_number = _lot)
        order by p.created_at, p.id, b.created_at, b.id
        limit 1;
       if v_n > 1 and _lot is null then
@@ -80,7 +87,7 @@ begin
       select b.brand_id, b.product_id, b.id into v_brand, v_product, v_batch
         from data.products p
         join data.batches b on b.brand_id = p.brand_id and b.product_id = p.id
-       where p.gtin = _gtin and b.batch_number = _lot
+       where p.brand_id = v_owner and p.gtin = _gtin and b.batch_number = _lot
        order by p.created_at, p.id, b.created_at, b.id
        limit 1;
       if v_brand is not null then
@@ -90,7 +97,7 @@ begin
     end if;
     if v_level is null then
       select p.brand_id, p.id into v_brand, v_product
-        from data.products p where p.gtin = _gtin
+        from data.products p where p.brand_id = v_owner and p.gtin = _gtin
        order by p.created_at, p.id
        limit 1;
       if v_brand is null then return; end if;
@@ -104,6 +111,12 @@ begin
     return;
   end if;
 
+  -- whatever matched: its product's GTIN must be verified for its own brand; the name shown is the claim's
+  select o.brand_id, o.display_name into v_owner, v_name
+    from data.products p cross join lateral app.gtin_owner(p.gtin) o
+   where p.brand_id = v_brand and p.id = v_product;
+  if v_owner is distinct from v_brand then return; end if;
+
   return query
   select x.reason is null, x.reason,
          case x.reason
@@ -113,14 +126,13 @@ begin
            when 'batch_unknown'    then 'This batch is not registered for this product.'
          end,
          v_level, v_requested,
-         br.name, p.name, p.gtin, b.batch_number, b.production_date, b.expiry_date,
+         v_name, p.name, p.gtin, b.batch_number, b.production_date, b.expiry_date,
          coalesce(b.expiry_date < current_date, false),
          b.status, x.recalled,
          case when x.recalled then b.recall_message end,
          s.serial_number, s.status, b.public_id,
          app.dl_build(p.gtin, b.batch_number, s.serial_number)
     from data.products p
-    join data.brands br on br.id = p.brand_id
     left join data.batches b on b.brand_id = p.brand_id and b.id = v_batch
     left join data.serials s on s.brand_id = p.brand_id and s.batch_id = v_batch and s.seq = v_seq
     cross join lateral (select case when s.status = 'void' then 'serial_voided' else v_reason end as reason,
@@ -132,7 +144,7 @@ end
 $$;
 alter function app.public_view(text, text, text, text, text) owner to lotline_auth;
 comment on function app.public_view(text, text, text, text, text) is
-  'Definer (lotline_auth, BYPASSRLS): anon has no table privilege. Looks a scan up by code, public id or GS1 keys and returns only consumer fields (no ids, quantities or members).';
+  'Definer (lotline_auth, BYPASSRLS): anon has no table privilege. Looks a scan up by code, public id or GS1 keys, answers only for a verified GTIN owner, and returns only consumer fields (no ids, quantities or members).';
 
 revoke execute on function app.public_view(text, text, text, text, text) from public;
 grant execute on function app.public_view(text, text, text, text, text) to anon, authenticated;

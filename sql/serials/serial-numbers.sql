@@ -1,10 +1,11 @@
--- Serial numbers: creating, voiding and guarding them. Rules: docs/serials.md.
+-- Serial numbers: checks before creating them (creation itself: minting.sql), voiding and guarding them.
+-- Rules: docs/serials.md.
 --
 -- Who writes what:
---   * data.serials has no write grant for authenticated: codes must come from the CSPRNG and a void is
---     final, so rows are written only by the two SECURITY DEFINER helpers below (app.serials_insert,
---     app.serials_void) (owned by lotline_auth,
---     BYPASSRLS), which check the caller's role themselves.
+--   * data.serials has no write grant for authenticated: numbers and codes must come from the CSPRNG and a
+--     void is final, so rows are written only by SECURITY DEFINER helpers owned by lotline_auth (BYPASSRLS)
+--     that check the caller's role themselves: app.serials_insert (minting.sql), app.mint_job_step
+--     (mint-jobs.sql) and app.serials_void below.
 --   * anon has no table privilege at all: the consumer view is read by one definer (public-view.sql)
 --     that returns only consumer fields — never an internal id, quantity or member.
 
@@ -57,92 +58,22 @@ begin
 end
 $$;
 
--- Next free position in a batch. A minted serial's number is its seq, so the next seq is also kept above
--- every imported serial that is a plain number (partial index serials__brand_id_batch_id_imported_number_idx).
-create or replace function app.serials_next_seq(_brand_id uuid, _batch_id uuid)
+-- Next free position in a batch. A sequentially minted serial's number is its seq, so with _above_numbers the
+-- next seq is also kept above every imported serial that is a plain number (partial index
+-- serials__brand_id_batch_id_imported_number_idx).
+create or replace function app.serials_next_seq(_brand_id uuid, _batch_id uuid, _above_numbers boolean default true)
 returns bigint
 language sql stable security invoker set search_path = ''
 as $$
   select greatest(
     coalesce((select max(s.seq) from data.serials s where s.brand_id = _brand_id and s.batch_id = _batch_id), 0),
-    coalesce((select max(s.serial_number::bigint) from data.serials s
-               where s.brand_id = _brand_id and s.batch_id = _batch_id
-                 and s.source = 'imported' and s.serial_number ~ '^[1-9][0-9]{0,17}$'), 0)
+    case when _above_numbers then
+      coalesce((select max(s.serial_number::bigint) from data.serials s
+                 where s.brand_id = _brand_id and s.batch_id = _batch_id
+                   and s.source = 'imported' and s.serial_number ~ '^[1-9][0-9]{0,17}$'), 0)
+    else 0 end
   ) + 1
 $$;
-
--- Create serials in one set-based statement: _count minted ones (number = seq) when _serial_numbers is
--- null, else one imported serial per element, in array order. Each gets a fresh 96-bit code.
--- Definer because authenticated has no insert grant on data.serials (codes must come from the CSPRNG);
--- it checks the caller (admin, scope serials:write) and the batch itself. Returns the seq range.
-create or replace function app.serials_insert(_brand_id uuid, _batch_id uuid, _count integer,
-                                              _serial_numbers text[] default null)
-returns table (first_seq bigint, last_seq bigint, inserted integer)
-language plpgsql volatile security definer set search_path = ''
-as $$
-declare
-  v_sub        text;
-  v_n          integer;
-  v_start      bigint;
-  v_try        integer := 0;
-  v_constraint text;
-  v_dup        text;
-begin
-  perform app.require_role(_brand_id, 'admin', 'serials:write');
-  v_sub := app.current_user_id();
-  v_n := case when _serial_numbers is null then _count else cardinality(_serial_numbers) end;
-  if v_n is null or v_n < 1 or v_n > 1000000 then
-    perform app.invalid('_count', 'range', '_count must be between 1 and 1000000');
-  end if;
-  perform app.serials_prepare(_brand_id, _batch_id);
-  v_start := app.serials_next_seq(_brand_id, _batch_id);
-  if v_start + v_n - 1 > 999999999999999999 then
-    perform app.raise('PT409', format('Batch %s has no serial numbers left (limit 999999999999999999)', _batch_id),
-                      jsonb_build_object('field', '_count', 'rule', 'exhausted'));
-  end if;
-  loop
-    begin
-      if _serial_numbers is null then
-        insert into data.serials (brand_id, batch_id, seq, serial_number, code, source, created_by)
-        select _brand_id, _batch_id, g.seq, g.seq::text,
-               translate(encode(substr(g.u, 1, 6) || substr(g.u, 11, 6), 'base64'), '+/', '-_'),
-               'minted', v_sub
-          from (select x as seq, uuid_send(gen_random_uuid()) as u      -- volatile: one uuid per row
-                  from generate_series(v_start, v_start + v_n - 1) as x) g;
-      else
-        insert into data.serials (brand_id, batch_id, seq, serial_number, code, source, created_by)
-        select _brand_id, _batch_id, v_start + g.i - 1, g.sn,
-               translate(encode(substr(g.u, 1, 6) || substr(g.u, 11, 6), 'base64'), '+/', '-_'),
-               'imported', v_sub
-          from (select t.sn, t.i, uuid_send(gen_random_uuid()) as u
-                  from unnest(_serial_numbers) with ordinality as t(sn, i)) g;
-      end if;
-      exit;
-    exception when unique_violation then
-      get stacked diagnostics v_constraint = constraint_name;
-      if v_constraint = 'serials__code_key' and v_try < 3 then
-        v_try := v_try + 1;   -- two equal 96-bit codes: draw all codes of this call again
-      elsif v_constraint = 'serials__brand_id_batch_id_serial_number_key' then
-        select x into v_dup from unnest(_serial_numbers) x
-         where exists (select from data.serials s where s.brand_id = _brand_id and s.batch_id = _batch_id and s.serial_number = x)
-            or (select count(*) from unnest(_serial_numbers) y where y = x) > 1
-         limit 1;
-        perform app.already_exists(format('Serial number "%s" already exists in batch %s', v_dup, _batch_id),
-                                   '_serials', v_dup);
-      else
-        raise;
-      end if;
-    end;
-  end loop;
-  first_seq := v_start;
-  last_seq := v_start + v_n - 1;
-  inserted := v_n;
-  return next;
-end
-$$;
-alter function app.serials_insert(uuid, uuid, integer, text[]) owner to lotline_auth;
-comment on function app.serials_insert(uuid, uuid, integer, text[]) is
-  'Definer (lotline_auth): data.serials has no insert grant, codes must come from gen_random_uuid. Checks admin role + serials:write scope, the batch and the product itself.';
 
 -- Void one serial (by code, or by serial number within the batch) with a reason. Final: a void serial
 -- never becomes active again (trigger app.tg__serials_guard). 404 unknown, 409 already void.
@@ -201,8 +132,9 @@ begin
 end
 $$;
 
-revoke execute on function app.serials_insert(uuid, uuid, integer, text[]), app.serials_void(uuid, uuid, text, text) from public;
-grant execute on function app.serial_batch(uuid, uuid), app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid),
-  app.serials_insert(uuid, uuid, integer, text[]), app.serials_void(uuid, uuid, text, text) to authenticated;
+revoke execute on function app.serials_void(uuid, uuid, text, text) from public;
+grant execute on function app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid, boolean),
+  app.serials_void(uuid, uuid, text, text) to authenticated;
+grant execute on function app.serial_batch(uuid, uuid) to authenticated;
 -- what the lotline_auth definers call
-grant execute on function app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid), app.tg__serials_guard() to lotline_auth;
+grant execute on function app.serials_prepare(uuid, uuid), app.serials_next_seq(uuid, uuid, boolean), app.tg__serials_guard() to lotline_auth;

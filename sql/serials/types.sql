@@ -21,13 +21,42 @@ comment on type api.serial is 'A serial number of a batch (GS1 AI 21) with its p
 create type api.serial_mint_result as (
   brand_id             uuid,
   batch_id             uuid,
-  minted               integer,
+  minted               integer,     -- 0 when queued as a job
   first_seq            bigint,
   last_seq             bigint,
   first_serial_number  text,
-  last_serial_number   text
+  last_serial_number   text,
+  job_id               uuid,        -- the mint job (get_mint_job), when _count is above the job threshold
+  status               text         -- done (minted in this call) | queued (a job mints them in the background)
 );
-comment on type api.serial_mint_result is 'What mint_serials created: the seq range (and serial numbers) of the new serials; list them with list_batch_serials(_after_seq => first_seq - 1).';
+comment on type api.serial_mint_result is 'What mint_serials created: the seq range (and serial numbers) of the new serials — list them with list_batch_serials(_after_seq => first_seq - 1) — or the job that will mint them.';
+
+create type api.mint_job as (
+  brand_id       uuid,
+  id             uuid,
+  batch_id       uuid,
+  requested      integer,
+  minted         integer,      -- so far
+  status         text,         -- queued | running | done | failed
+  chunks         integer,      -- chunks minted so far (one transaction each)
+  error_code     text,         -- why it failed (SQLSTATE, docs/errors.md); the serials minted before stay
+  error_message  text,
+  created_by     text,
+  created_at     timestamptz,
+  started_at     timestamptz,
+  finished_at    timestamptz,
+  updated_at     timestamptz
+);
+comment on type api.mint_job is 'A mint_serials call run in the background in chunks. docs/serials.md.';
+
+create or replace function app.mint_job_out(_j data.mint_jobs)
+returns api.mint_job
+language sql stable security invoker set search_path = ''
+as $$
+  select row(_j.brand_id, _j.id, _j.batch_id, _j.requested, _j.minted, _j.status, _j.chunks, _j.error_code, _j.error_message,
+             _j.created_by, _j.created_at, _j.started_at, _j.finished_at, _j.updated_at)::api.mint_job
+$$;
+grant execute on function app.mint_job_out(data.mint_jobs) to authenticated;
 
 create type api.serial_import_error as (
   index          integer,      -- 0-based position in _serials
@@ -81,3 +110,20 @@ as $$
              app.dl_build(_gtin, _batch_number, _s.serial_number))::api.serial
 $$;
 grant execute on function app.serial_out(data.serials, text, text) to authenticated;
+
+create type api.serial_format as (
+  brand_id    uuid,
+  scheme      text,          -- random (default) | sequential (opt-in: serial number = position in the batch)
+  alphabet    text,          -- characters of random serial numbers
+  length      integer,       -- characters per random serial number
+  is_default  boolean,       -- the brand never set a format
+  updated_by  text,
+  updated_at  timestamptz
+);
+comment on type api.serial_format is 'How mint_serials numbers a brand''s serials. docs/serials.md.';
+
+create or replace function app.serial_format_out(_f data.serial_formats)
+returns api.serial_format
+language sql stable security invoker set search_path = ''
+as $$ select row(_f.brand_id, _f.scheme, _f.alphabet, _f.length, _f.updated_at is null, _f.updated_by, _f.updated_at)::api.serial_format $$;
+grant execute on function app.serial_format_out(data.serial_formats) to authenticated;

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// lotline CLI: serve, migrate, token, seed, gen, db:commit.
+// lotline CLI: serve, worker, migrate, token, seed, gen, db:commit.
 import { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadConfig, migrateSettings, type Config } from '../config.ts';
+import { databaseSettings, loadConfig, migrateSettings, type Config } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
 import { migrateDatabase, ROOT } from '../db/migrate.ts';
 import { commitMigration } from '../db/commit-migration.ts';
@@ -10,6 +10,7 @@ import { loadDevSecrets } from '../db/secrets.ts';
 import { mintToken } from './token.ts';
 import { DEMO_USER, seedDemo } from './seed.ts';
 import { runGen } from './gen.ts';
+import { startJobWorkers } from '../jobs/index.ts';
 
 const program = new Command().name('lotline').description('Postgres-native RPC backend for product batches');
 
@@ -31,18 +32,21 @@ program
   .description('start the HTTP gateway (embedded PostgreSQL when DATABASE_URL is unset)')
   .option('--no-migrate', 'do not migrate before serving')
   .option('--no-demo', 'do not create the demo brand')
-  .action(async (opts: { migrate: boolean; demo: boolean }) => {
+  .option('--no-worker', 'do not run the background job workers (LOTLINE_WORKER=false does the same)')
+  .action(async (opts: { migrate: boolean; demo: boolean; worker: boolean }) => {
     const cfg = config();
     const db = await openDatabase(cfg, { migrate: opts.migrate, log });
     const { createGateway, gatewaySettingsFromConfig } = await import('../gateway/server.ts');
     const gateway = await createGateway(gatewaySettingsFromConfig(cfg, { databaseUrl: db.databaseUrl, jwtSecret: db.jwtSecret }));
     const url = await gateway.listen(cfg.PORT, cfg.HOST);
+    const workers = opts.worker && cfg.LOTLINE_WORKER ? startJobWorkers(workerOptions(cfg, db.databaseUrl)) : undefined;
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       console.log(`\n${signal}: finishing in-flight requests and stopping…`);
       await gateway.close();
+      await workers?.stop();
       await db.close();
       process.exit(0);
     };
@@ -63,13 +67,32 @@ program
   });
 
 program
+  .command('worker')
+  .description('run only the background job workers (mint jobs); several may run against one database')
+  .option('--no-migrate', 'do not migrate first')
+  .action(async (opts: { migrate: boolean }) => {
+    const cfg = config();
+    const db = await openDatabase(cfg, { migrate: opts.migrate, log });
+    const workers = startJobWorkers(workerOptions(cfg, db.databaseUrl));
+    const stop = async (signal: string) => {
+      console.log(`${signal}: finishing the running steps and stopping…`);
+      await workers.stop();
+      await db.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    console.log(`lotline worker running: ${workers.loops.map((l) => l.name).join(', ')}`);
+  });
+
+program
   .command('migrate')
   .description('bootstrap roles, run migrations, apply sql/ (idempotent)')
   .action(async () => {
     const cfg = config();
     if (cfg.DATABASE_URL) {
       const adminUrl = cfg.LOTLINE_ADMIN_DATABASE_URL ?? cfg.DATABASE_URL;
-      await migrateDatabase({ adminUrl, ...migrateSettings(cfg), log: console.log });
+      await migrateDatabase({ adminUrl, ...migrateSettings(cfg), settings: databaseSettings(cfg), log: console.log });
     } else {
       const db = await openDatabase(cfg, { migrate: true, log: console.log });
       await db.close();
@@ -125,6 +148,15 @@ program
   .action(async (message?: string) => {
     await commitMigration(message);
   });
+
+/** The job workers' options from the configuration; their log lines go to stderr as JSON. */
+function workerOptions(cfg: Config, databaseUrl: string) {
+  return {
+    databaseUrl,
+    idleMs: cfg.LOTLINE_WORKER_IDLE_MS,
+    log: (entry: Record<string, unknown>) => console.error(JSON.stringify({ time: new Date().toISOString(), ...entry })),
+  };
+}
 
 program.parseAsync().catch((e: unknown) => {
   console.error(e instanceof Error ? e.message : e);

@@ -27,6 +27,13 @@ export async function seedDemo(databaseUrl: string, sub = DEMO_USER): Promise<De
       await tx`select api.create_product_batch(_brand_id => ${brand!.id}::uuid, _product_id => ${product!.id}::uuid,
                  _batch_number => 'BATCH-2026-001', _production_date => '2026-01-15'::date, _quantity => 500,
                  _facility_ref => 'FAC-EU-01', _attributes => '{}'::jsonb)`;
+      // the demo brand owns its GTIN, so the public views answer for it: it claims the GTIN, and a demo
+      // platform administrator verifies the claim (in production an operator checks the GS1 licensee record)
+      const [claim] = await tx<{ id: string }[]>`
+        select id from api.claim_gtin_prefix(_brand_id => ${brand!.id}::uuid, _prefix => '4006381333931', _kind => 'gtin',
+                                             _display_name => 'Demo Brand', _evidence => 'demo data')`;
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: 'demo-operator', role: 'authenticated', scope: 'platform:admin' })}, true)`;
+      await tx`select api.verify_gtin_claim(_brand_id => ${brand!.id}::uuid, _claim_id => ${claim!.id}::uuid, _note => 'demo data')`;
       return { brandId: brand!.id, productId: product!.id, created: true };
     });
   } finally {

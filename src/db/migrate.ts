@@ -16,6 +16,8 @@ export interface MigrateOptions {
   authenticatorPassword?: string;
   /** statement_timeout of the request roles in this database (default: anon 3 s, authenticated 8 s; 0 = none) */
   roleStatementTimeouts?: RoleStatementTimeouts;
+  /** Database settings lotline.<name> to write (ALTER DATABASE … SET); see databaseSettings in src/config.ts. */
+  settings?: Record<string, number>;
   log?: (line: string) => void;
 }
 
@@ -62,7 +64,22 @@ export async function migrateDatabase(opts: MigrateOptions): Promise<void> {
   if (hasCurrentMigration(settings.migrationsFolder!)) await gmWatch(settings, true);
 
   await applyCode(opts.adminUrl);
+  if (opts.settings && Object.keys(opts.settings).length) await writeSettings(opts.adminUrl, opts.settings);
   log('migrate: done');
+}
+
+/** ALTER DATABASE <this one> SET lotline.<name> = <value>: new sessions read them (current_setting). */
+async function writeSettings(adminUrl: string, settings: Record<string, number>): Promise<void> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    for (const [name, value] of Object.entries(settings)) {
+      if (!/^[a-z_]+$/.test(name) || !Number.isInteger(value)) throw new Error(`migrate: bad setting ${name}=${value}`);
+      const [row] = await sql<{ q: string }[]>`select format('alter database %I set %I.%I = %L', current_database(), 'lotline', ${name}::text, ${String(value)}::text) as q`;
+      await sql.unsafe(row!.q);
+    }
+  } finally {
+    await sql.end();
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // Resolve where the database is: DATABASE_URL, or the embedded default under the data dir.
 import postgres from 'postgres';
 import { join } from 'node:path';
-import { migrateSettings, type Config } from '../config.ts';
+import { databaseSettings, migrateSettings, type Config } from '../config.ts';
 import { startEmbedded, type EmbeddedCluster } from './embedded.ts';
 import { loadDevSecrets } from './secrets.ts';
 import { migrateDatabase } from './migrate.ts';
@@ -29,7 +29,7 @@ export async function openDatabase(
     const adminUrl = config.LOTLINE_ADMIN_DATABASE_URL;
     const jwtSecret = config.LOTLINE_JWT_SECRET ?? (needsDevSecret ? loadDevSecrets(config.LOTLINE_DATA_DIR).jwtSecret : undefined);
     if (opts.migrate && adminUrl) {
-      await migrateDatabase({ adminUrl, ...migrateSettings(config), log });
+      await migrateDatabase({ adminUrl, ...migrateSettings(config), settings: databaseSettings(config), log });
     }
     return { databaseUrl: config.DATABASE_URL, adminUrl, jwtSecret, embedded: false, close: async () => {} };
   }
@@ -59,7 +59,7 @@ export async function openDatabase(
   }
   const adminUrl = cluster.superuserUrl(EMBEDDED_DB);
   if (opts.migrate !== false) {
-    await migrateDatabase({ adminUrl, ...migrateSettings(config), authenticatorPassword: secrets.authenticatorPassword, log });
+    await migrateDatabase({ adminUrl, ...migrateSettings(config), authenticatorPassword: secrets.authenticatorPassword, settings: databaseSettings(config), log });
   }
   const u = new URL(adminUrl);
   u.username = 'authenticator';

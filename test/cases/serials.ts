@@ -1,6 +1,8 @@
 // One case list for serial numbers, the public batch view and the GS1 Digital Link resolver, run through
 // two doors: test/sql/serials.test.ts (app.act_as) and test/http/serials.test.ts (the gateway; anon = no
 // Authorization header). Catalog, concurrency and helper-level checks live in test/sql/serials.test.ts.
+// Brand A opted into sequential serial numbers (the cases below assert positions); brand B keeps the default,
+// random ones. The public views answer only for verified GTIN owners, so both brands verify their claims first.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { details, expectError, must, type Door, type DoorResult } from '../support/door.ts';
 
@@ -11,6 +13,7 @@ export const SERIAL_USERS = {
   vic: { sub: 'sr-vic' }, // viewer of A
   bob: { sub: 'sr-bob' }, // owner of B
   oscar: { sub: 'sr-oscar' }, // member of nothing: a logged-in consumer
+  ops: { sub: 'sr-ops', scope: 'platform:admin' }, // platform administrator: verifies GTIN claims
 } as const;
 const U = SERIAL_USERS;
 
@@ -23,6 +26,8 @@ export const CONSUMER_KEYS = [
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const CODE = /^[A-Za-z0-9_-]{16}$/;
+/** A default random serial number: 10 characters of Crockford base32 (no I, L, O, U). */
+export const RANDOM_SERIAL = /^[0-9A-HJKMNP-TV-Z]{10}$/;
 /** Every character of GS1 AI set 82 that is not a letter or digit (20 of them). */
 export const SET82_SYMBOLS = `!"%&'()*+,-./:;<=>?_`;
 
@@ -43,6 +48,12 @@ export interface SerialFixture {
 }
 
 type Row = Record<string, unknown>;
+
+/** Claim a company prefix (or, with kind gtin, a GTIN) for a brand as its owner and have a platform administrator verify it. */
+export async function verifiedClaim(door: Door, owner: { sub: string }, brand: string, prefix: string, displayName: string, kind = 'company_prefix'): Promise<Row> {
+  const claim = must<Row>(await door.call(owner, 'claim_gtin_prefix', { _brand_id: brand, _prefix: prefix, _display_name: displayName, _kind: kind }));
+  return must<Row>(await door.call(U.ops, 'verify_gtin_claim', { _brand_id: brand, _claim_id: claim.id, _note: 'checked against the GS1 licensee record' }));
+}
 
 function errorRule(r: DoorResult): unknown {
   return details(r).rule;
@@ -69,6 +80,12 @@ async function setup(door: Door): Promise<SerialFixture> {
   const bPlain = await batch(brandA, U.eve, pPlain.id, { _batch_number: 'PLAIN-1' });
   const bNoGtin = await batch(brandA, U.eve, pNoGtin.id, { _batch_number: 'NG-1' });
   const bB = await batch(brandB, U.bob, pB.id, { _batch_number: 'LOT-B-1', _quantity: 99 });
+  must(await door.call(U.alice, 'set_serial_format', { _brand_id: brandA, _scheme: 'sequential' }));
+  // A owns the company prefixes of its GTINs (and one GTIN-8), B its own: the resolver answers for them
+  for (const [prefix, kind] of [['4006381', 'company_prefix'], ['5901234', 'company_prefix'], ['0614141', 'company_prefix'], ['96385074', 'gtin']]) {
+    await verifiedClaim(door, U.alice, brandA, prefix!, `Serial A ${tag}`, kind);
+  }
+  await verifiedClaim(door, U.bob, brandB, '9506000', `Serial B ${tag}`);
   return {
     brandA, brandB, gtinA: pA.gtin!, productA: pA.id, productPlain: pPlain.id, productNoGtin: pNoGtin.id, productB: pB.id,
     batchA: bA.id, batchAPublic: bA.public_id, batchPlain: bPlain.id, batchNoGtin: bNoGtin.id, batchB: bB.id, batchBPublic: bB.public_id,
@@ -108,6 +125,7 @@ export function defineSerialCases(getDoor: () => Door): void {
       const r = must<Row>(await door.call(U.adam, 'mint_serials', { _brand_id: fx.brandA, _batch_id: b.id, _count: 1500 }));
       expect(r).toEqual({
         brand_id: fx.brandA, batch_id: b.id, minted: 1500, first_seq: 1, last_seq: 1500, first_serial_number: '1', last_serial_number: '1500',
+        job_id: null, status: 'done',
       });
       const again = must<Row>(await door.call(U.alice, 'mint_serials', { _brand_id: fx.brandA, _batch_id: b.id, _count: 5 }));
       expect(again).toMatchObject({ minted: 5, first_seq: 1501, last_seq: 1505, first_serial_number: '1501', last_serial_number: '1505' });
@@ -123,15 +141,15 @@ export function defineSerialCases(getDoor: () => Door): void {
       expect(rows[0]!.digital_link).toBe(`/01/${fx.gtinA}/10/MINT-1/21/1`);
     });
 
-    it('mints 100,000 serials in one call', async () => {
-      const b = await newBatch(door, fx, 'MINT-100K');
-      const t0 = performance.now();
-      const r = must<Row>(await door.call(U.adam, 'mint_serials', { _brand_id: fx.brandA, _batch_id: b.id, _count: 100_000 }));
-      const ms = performance.now() - t0;
-      expect(r).toMatchObject({ minted: 100_000, first_seq: 1, last_seq: 100_000, last_serial_number: '100000' });
-      expect(ms).toBeLessThan(25_000);
-      const tail = must<Row[]>(await door.call(U.vic, 'list_batch_serials', { _brand_id: fx.brandA, _batch_id: b.id, _after_seq: 99_998 }));
-      expect(tail.map((x) => x.serial_number)).toEqual(['99999', '100000']);
+    it('mints 10,000 serials (the job threshold) in one call; one more is a job', async () => {
+      const b = await newBatch(door, fx, 'MINT-10K');
+      const r = must<Row>(await door.call(U.adam, 'mint_serials', { _brand_id: fx.brandA, _batch_id: b.id, _count: 10_000 }));
+      expect(r).toMatchObject({ minted: 10_000, first_seq: 1, last_seq: 10_000, last_serial_number: '10000', job_id: null, status: 'done' });
+      const tail = must<Row[]>(await door.call(U.vic, 'list_batch_serials', { _brand_id: fx.brandA, _batch_id: b.id, _after_seq: 9_998 }));
+      expect(tail.map((x) => x.serial_number)).toEqual(['9999', '10000']);
+      const job = must<Row>(await door.call(U.adam, 'mint_serials', { _brand_id: fx.brandA, _batch_id: b.id, _count: 10_001 }));
+      expect(job).toMatchObject({ minted: 0, first_seq: null, status: 'queued', job_id: expect.any(String) });
+      expect(must<Row>(await door.call(U.vic, 'get_mint_job', { _brand_id: fx.brandA, _job_id: job.job_id }))).toMatchObject({ requested: 10_001, minted: 0, status: 'queued' });
     }, 60_000);
 
     it('refuses products that are not serialized, and archived or recalled batches (409), writing nothing', async () => {
@@ -176,12 +194,94 @@ export function defineSerialCases(getDoor: () => Door): void {
       expectError(await door.call(null, 'list_batch_serials', { _brand_id: fx.brandA, _batch_id: fx.batchNoGtin }), '42501', 401);
     });
 
-    it('a serial of a product without GTIN has a code but no Digital Link', async () => {
+    it('a serial of a product without GTIN has a code but no Digital Link, and no public view (no verified owner)', async () => {
       const rows = must<Row[]>(await door.call(U.vic, 'list_batch_serials', { _brand_id: fx.brandA, _batch_id: fx.batchNoGtin }));
       expect(rows.length).toBeGreaterThan(0);
       expect(rows[0]).toMatchObject({ digital_link: null, status: 'active' });
-      const view = must<Row>(await door.call(null, 'resolve_serial', { _code: rows[0]!.code }));
-      expect(view).toMatchObject({ level: 'serial', valid: true, gtin: null, digital_link: null, product_name: 'Unlabelled' });
+      expectError(await door.call(null, 'resolve_serial', { _code: rows[0]!.code }), 'PT404', 404, '_code');
+    });
+  });
+
+  describe('random serial numbers (the default): they reveal no quantity', () => {
+    const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+    let batch: { id: string; public_id: string };
+    let numbers: string[];
+    beforeAll(async () => {
+      batch = must(await door.call(U.bob, 'create_product_batch', { _brand_id: fx.brandB, _product_id: fx.productB, _batch_number: 'RND-1' }));
+    });
+
+    it('mints unpredictable serial numbers, uniform over the alphabet and distinct in the batch, not their positions', async () => {
+      expect(must<Row>(await door.call(U.bob, 'get_serial_format', { _brand_id: fx.brandB })))
+        .toMatchObject({ brand_id: fx.brandB, scheme: 'random', alphabet: CROCKFORD, length: 10, is_default: true });
+      const r = must<Row>(await door.call(U.bob, 'mint_serials', { _brand_id: fx.brandB, _batch_id: batch.id, _count: 2000 }));
+      expect(r).toMatchObject({ minted: 2000, first_seq: 1, last_seq: 2000, status: 'done', job_id: null });
+      const rows = await listAll(door, fx.brandB, batch.id, U.bob);
+      numbers = rows.map((x) => x.serial_number as string);
+      expect(numbers.every((n) => RANDOM_SERIAL.test(n))).toBe(true);
+      expect(new Set(numbers).size).toBe(2000);
+      expect([r.first_serial_number, r.last_serial_number]).toEqual([numbers[0], numbers[1999]]);
+      expect(numbers.filter((n, i) => n === String(i + 1))).toEqual([]);
+      // 20,000 characters: each of the 32 symbols about 625 times (6 standard deviations of slack), in no order
+      const counts = new Map<string, number>();
+      for (const n of numbers) for (const c of n) counts.set(c, (counts.get(c) ?? 0) + 1);
+      expect([...counts.keys()].sort().join('')).toBe(CROCKFORD);
+      for (const [c, k] of counts) expect(Math.abs(k - 625), c).toBeLessThan(150);
+      const ascending = numbers.filter((n, i) => i > 0 && n > numbers[i - 1]!).length;
+      expect(Math.abs(ascending - 1000)).toBeLessThan(140);
+      expect(rows[0]!.digital_link).toBe(`/01/09506000134352/10/RND-1/21/${numbers[0]}`);
+    });
+
+    it('walking /21/1, /21/2, … finds nothing, and the public answers carry no count', async () => {
+      const base = '/01/09506000134352/10/RND-1/21/';
+      for (const n of ['1', '2', '1000', '1999', '2000', '2001', '0000000001']) {
+        const v = must<Row>(await door.call(null, 'resolve_digital_link', { _uri: base + n }));
+        expect(v, n).toMatchObject({ level: 'batch', valid: false, reason: 'serial_unknown', serial_number: null });
+      }
+      const found = must<Row>(await door.call(null, 'resolve_digital_link', { _uri: base + numbers[1234] }));
+      expect(found).toMatchObject({ level: 'serial', valid: true, serial_number: numbers[1234] });
+      // a batch of one serial and the batch of 2000 answer alike: only names and handles differ
+      const small = must<{ id: string; public_id: string }>(await door.call(U.bob, 'create_product_batch', { _brand_id: fx.brandB, _product_id: fx.productB, _batch_number: 'RND-2' }));
+      must(await door.call(U.bob, 'mint_serials', { _brand_id: fx.brandB, _batch_id: small.id, _count: 1 }));
+      const big = must<Row>(await door.call(null, 'get_public_batch', { _public_id: batch.public_id }));
+      const one = must<Row>(await door.call(null, 'get_public_batch', { _public_id: small.public_id }));
+      const differing = Object.keys(big).filter((k) => JSON.stringify(big[k]) !== JSON.stringify(one[k])).sort();
+      expect(differing).toEqual(['batch_number', 'digital_link', 'public_id']);
+      for (const v of [big, one, found]) expect(Object.values(v).filter((x) => typeof x === 'number')).toEqual([]);
+    });
+
+    it('a brand chooses its alphabet and length, or opts into sequential numbers; bad formats are 400', async () => {
+      const f = must<Row>(await door.call(U.bob, 'set_serial_format', { _brand_id: fx.brandB, _alphabet: '0123456789', _length: 12 }));
+      expect(f).toMatchObject({ scheme: 'random', alphabet: '0123456789', length: 12, is_default: false, updated_by: U.bob.sub });
+      const b = must<{ id: string }>(await door.call(U.bob, 'create_product_batch', { _brand_id: fx.brandB, _product_id: fx.productB, _batch_number: 'RND-DIGITS' }));
+      must(await door.call(U.bob, 'mint_serials', { _brand_id: fx.brandB, _batch_id: b.id, _count: 200 }));
+      const digits = (await listAll(door, fx.brandB, b.id, U.bob)).map((x) => x.serial_number as string);
+      expect(digits.every((n) => /^[0-9]{12}$/.test(n))).toBe(true);
+      expect(new Set(digits).size).toBe(200);
+      const bad: [Row, string, string][] = [
+        [{ _scheme: 'shuffled' }, '_scheme', 'enum'],
+        [{ _alphabet: 'ABCDEFGHIJ' }, '_alphabet', 'alphabet'], // I is ambiguous
+        [{ _alphabet: 'ABCDEFGHJKO' }, '_alphabet', 'alphabet'], // O looks like 0
+        [{ _alphabet: 'AABCDEFGHJ' }, '_alphabet', 'alphabet'], // twice the same
+        [{ _alphabet: 'abcdefghjk' }, '_alphabet', 'alphabet'], // lower case
+        [{ _alphabet: '012345678' }, '_alphabet', 'alphabet'], // fewer than 10
+        [{ _length: 7 }, '_length', 'range'],
+        [{ _length: 21 }, '_length', 'range'],
+        [{ _alphabet: '0123456789', _length: 11 }, '_length', 'space'], // fewer than 10^12 numbers
+      ];
+      for (const [args, field, rule] of bad) {
+        const r = await door.call(U.bob, 'set_serial_format', { _brand_id: fx.brandB, ...args });
+        expectError(r, '22023', 400, field);
+        expect(errorRule(r), JSON.stringify(args)).toBe(rule);
+      }
+      expectError(await door.call(U.vic, 'set_serial_format', { _brand_id: fx.brandA, _scheme: 'random' }), '42501', 403);
+      expectError(await door.call(U.bob, 'set_serial_format', { _brand_id: fx.brandA, _scheme: 'random' }), '42501', 403);
+      expectError(await door.call(null, 'get_serial_format', { _brand_id: fx.brandB }), '42501', 401);
+      expect(must<Row>(await door.call(U.vic, 'get_serial_format', { _brand_id: fx.brandA }))).toMatchObject({ scheme: 'sequential', is_default: false });
+      const seq = must<Row>(await door.call(U.bob, 'set_serial_format', { _brand_id: fx.brandB, _scheme: 'sequential' }));
+      expect(seq).toMatchObject({ scheme: 'sequential', alphabet: '0123456789', length: 12 });
+      const m = must<Row>(await door.call(U.bob, 'mint_serials', { _brand_id: fx.brandB, _batch_id: b.id, _count: 2 }));
+      expect(m).toMatchObject({ first_seq: 201, first_serial_number: '201', last_serial_number: '202' });
+      must(await door.call(U.bob, 'set_serial_format', { _brand_id: fx.brandB, _scheme: 'random', _alphabet: CROCKFORD, _length: 10 }));
     });
   });
 
@@ -448,16 +548,21 @@ export function defineSerialCases(getDoor: () => Door): void {
       expectError(await door.call(null, 'resolve_digital_link', { _uri: '/01/4000000000006' }), 'PT404', 404, '_uri');
     });
 
-    it('the finest match wins when two brands claim one GTIN; other brands never leak', async () => {
-      // brand B registers A's GTIN (lotline does not police GS1 ownership) with its own batch
+    it('only the verified owner answers for a GTIN: another brand\'s product, batch and serials under it never show', async () => {
+      // brand B registers A's GTIN with its own batch and serial (lotline cannot stop anyone typing a GTIN)
       const p = must<{ id: string }>(await door.call(U.bob, 'create_product', { _brand_id: fx.brandB, _name: 'Copycat oil', _gtin: '4006381333931', _serialized: true }));
-      must(await door.call(U.bob, 'create_product_batch', { _brand_id: fx.brandB, _product_id: p.id, _batch_number: 'COPY-1' }));
-      const own = must<Row>(await door.call(null, 'resolve_digital_link', { _uri: '/01/04006381333931/10/COPY-1' }));
-      expect(own).toMatchObject({ level: 'batch', product_name: 'Copycat oil', brand_name: expect.stringMatching(/^Serial B /) });
-      const product = must<Row>(await door.call(null, 'resolve_digital_link', { _uri: '/01/04006381333931' }));
-      expect(product).toMatchObject({ level: 'product', product_name: 'Olive oil 1L' }); // the earliest registration
+      const copy = must<{ id: string; public_id: string }>(await door.call(U.bob, 'create_product_batch', { _brand_id: fx.brandB, _product_id: p.id, _batch_number: 'COPY-1' }));
+      must(await door.call(U.bob, 'import_serials', { _brand_id: fx.brandB, _batch_id: copy.id, _serials: ['COPY-SN'] }));
+      const code = must<Row[]>(await door.call(U.bob, 'list_batch_serials', { _brand_id: fx.brandB, _batch_id: copy.id }))[0]!.code;
+      const batch = must<Row>(await door.call(null, 'resolve_digital_link', { _uri: '/01/04006381333931/10/COPY-1/21/COPY-SN' }));
+      expect(batch).toMatchObject({ level: 'product', valid: false, reason: 'batch_unknown', product_name: 'Olive oil 1L', brand_name: expect.stringMatching(/^Serial A /) });
+      expect(JSON.stringify(batch)).not.toContain('Copycat');
+      expect(must<Row>(await door.call(null, 'resolve_digital_link', { _uri: '/01/04006381333931' }))).toMatchObject({ level: 'product', product_name: 'Olive oil 1L' });
       expect(must<Row>(await door.call(null, 'resolve_digital_link', { _uri: '/01/04006381333931/10/A%2FB%201%25' })))
         .toMatchObject({ product_name: 'Olive oil 1L', brand_name: expect.stringMatching(/^Serial A /) });
+      // B's own public handles of that product do not answer either: its GTIN is not verified for B
+      expectError(await door.call(null, 'resolve_serial', { _code: code }), 'PT404', 404, '_code');
+      expectError(await door.call(null, 'get_public_batch', { _public_id: copy.public_id }), 'PT404', 404, '_public_id');
     });
 
     it('accepts GTIN-8, -12, -13 and -14 (published GS1 examples) and pads them to 14 digits', async () => {

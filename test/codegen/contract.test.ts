@@ -17,9 +17,12 @@ import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { expectErrorShape, type DoorError } from '../support/door.ts';
 
 /** SQLSTATEs of the error catalogue, docs/errors.md. */
-const CATALOGUED = new Set(['PT401', '42501', '22023', '22P02', '23514', 'PT404', '23505', 'PT409', 'PT412']);
+const CATALOGUED = new Set(['PT401', '42501', '22023', '22P02', '23514', 'PT404', '23505', 'PT409', 'PT412', 'PT429']);
 const OWNER = 'contract-owner';
 const STRANGER = 'contract-stranger';
+/** a platform administrator: its tokens carry the scope platform:admin */
+const OPS = 'contract-ops';
+const SCOPES: Record<string, string> = { [OPS]: 'platform:admin' };
 
 type Who = string | null; // a user's sub, or null for anon
 type HttpResult = { ok: true; status: number; data: unknown } | { ok: false; status: number; error: DoorError };
@@ -42,7 +45,7 @@ async function rest(who: Who): Promise<PostgrestClient<Database>> {
   const key = who ?? '(anon)';
   let c = clients.get(key);
   if (!c) {
-    const headers: Record<string, string> = who === null ? {} : { Authorization: `Bearer ${await gw.token(who)}` };
+    const headers: Record<string, string> = who === null ? {} : { Authorization: `Bearer ${await gw.token(who, SCOPES[who])}` };
     c = new PostgrestClient<Database>(gw.url, { headers });
     clients.set(key, c);
   }
@@ -80,7 +83,7 @@ async function http<N extends FunctionName>(who: Who, fn: N, args: FunctionArgs<
 
 /** The server-side client's outcome, in the same form as the HTTP door's. */
 async function serverRaw(who: Who, fn: string, args: Record<string, unknown>): Promise<HttpResult> {
-  const session = who === null ? lotline.anon() : lotline.as({ sub: who });
+  const session = who === null ? lotline.anon() : lotline.as({ sub: who, scope: SCOPES[who] });
   const rpc = session.rpc as unknown as (fn: string, args: object) => Promise<unknown>;
   try {
     const data = await rpc(fn, args);
@@ -204,6 +207,20 @@ describe('every RPC over HTTP through postgrest-js, results checked with the gen
     ctx.code = code;
     await http(OWNER, 'lookup_serial', { _brand_id: ctx.brand!, _batch_id: ctx.batch!, _code: code });
     await http(OWNER, 'void_serial', { _brand_id: ctx.brand!, _batch_id: ctx.batch!, _code: serials[1]!.code!, _reason: 'damaged label' });
+    const format = await http(OWNER, 'set_serial_format', { _brand_id: ctx.brand!, _alphabet: '0123456789', _length: 12 });
+    expect(format).toMatchObject({ scheme: 'random', length: 12, is_default: false });
+    await http(OWNER, 'get_serial_format', { _brand_id: ctx.brand! });
+    const queued = await http(OWNER, 'mint_serials', { _brand_id: ctx.brand!, _batch_id: ctx.batch!, _count: 10_001 });
+    expect(queued.status).toBe('queued');
+    await http(OWNER, 'get_mint_job', { _brand_id: ctx.brand!, _job_id: queued.job_id! });
+    await http(OWNER, 'list_mint_jobs', { _brand_id: ctx.brand!, _batch_id: ctx.batch! });
+    // the public views answer once a platform administrator verified the brand's claim to the GTIN
+    const claim = await http(OWNER, 'claim_gtin_prefix', { _brand_id: ctx.brand!, _prefix: ctx.gtin!, _kind: 'gtin', _display_name: 'Contract Foods' });
+    await http(OPS, 'verify_gtin_claim', { _brand_id: ctx.brand!, _claim_id: claim.id!, _note: 'licensee record checked' });
+    const wrong = await http(OWNER, 'claim_gtin_prefix', { _brand_id: ctx.brand!, _prefix: '4006382', _display_name: 'Contract Foods' });
+    await http(OPS, 'reject_gtin_claim', { _brand_id: ctx.brand!, _claim_id: wrong.id!, _note: 'not the licensee' });
+    await http(OWNER, 'list_gtin_claims', { _brand_id: ctx.brand! });
+    await http(OPS, 'list_gtin_claims', { _status: 'verified' });
     await http(null, 'resolve_serial', { _code: code });
     await http(null, 'get_public_batch', { _public_id: ctx.publicId! });
     await http(null, 'resolve_digital_link', { _uri: `https://id.example.com/01/${ctx.gtin}/10/L-1` });

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway } from '../support/gateway.ts';
 import { makeDoor } from '../support/doors.ts';
+import { httpCall } from '../support/httpdoor.ts';
 import { must, type Door } from '../support/door.ts';
-import { CONSUMER_KEYS, defineSerialCases, SERIAL_USERS as U } from '../cases/serials.ts';
+import { CONSUMER_KEYS, defineSerialCases, RANDOM_SERIAL, SERIAL_USERS as U, verifiedClaim } from '../cases/serials.ts';
 
 let db: TestDb;
 let gw: Awaited<ReturnType<typeof startGateway>>;
@@ -24,15 +25,17 @@ defineSerialCases(door);
 
 describe('HTTP specifics of the public functions', () => {
   let code: string;
+  let serial: string;
   let publicId: string;
   beforeAll(async () => {
     const d = door();
     const brand = must<{ id: string }>(await d.call(U.alice, 'create_brand', { _name: 'HTTP serials' })).id;
-    const p = must<{ id: string }>(await d.call(U.alice, 'create_product', { _brand_id: brand, _name: 'Tea', _gtin: '96385074', _serialized: true }));
+    const p = must<{ id: string }>(await d.call(U.alice, 'create_product', { _brand_id: brand, _name: 'Tea', _gtin: '12345670', _serialized: true }));
+    await verifiedClaim(d, U.alice, brand, '12345670', 'HTTP Teas', 'gtin');
     const b = must<{ id: string; public_id: string }>(await d.call(U.alice, 'create_product_batch', { _brand_id: brand, _product_id: p.id, _batch_number: 'T 1' }));
     publicId = b.public_id;
     must(await d.call(U.alice, 'mint_serials', { _brand_id: brand, _batch_id: b.id, _count: 1 }));
-    code = must<{ code: string }[]>(await d.call(U.alice, 'list_batch_serials', { _brand_id: brand, _batch_id: b.id }))[0]!.code;
+    ({ code, serial_number: serial } = must<{ code: string; serial_number: string }[]>(await d.call(U.alice, 'list_batch_serials', { _brand_id: brand, _batch_id: b.id }))[0]!);
   });
 
   it('GET with query parameters works without a token (a scanned link can be opened directly)', async () => {
@@ -40,10 +43,11 @@ describe('HTTP specifics of the public functions', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(CONSUMER_KEYS);
-    expect(body).toMatchObject({ level: 'serial', gtin: '00000096385074', digital_link: '/01/00000096385074/10/T%201/21/1' });
-    const dl = await fetch(`${gw.url}/rpc/resolve_digital_link?_uri=${encodeURIComponent('https://id.example.com/01/96385074/10/T%201/21/1')}`);
+    expect(serial).toMatch(RANDOM_SERIAL);
+    expect(body).toMatchObject({ level: 'serial', gtin: '00000012345670', digital_link: `/01/00000012345670/10/T%201/21/${serial}`, brand_name: 'HTTP Teas' });
+    const dl = await fetch(`${gw.url}/rpc/resolve_digital_link?_uri=${encodeURIComponent(`https://id.example.com/01/12345670/10/T%201/21/${serial}`)}`);
     expect(dl.status).toBe(200);
-    expect(await dl.json()).toMatchObject({ level: 'serial', serial_number: '1', batch_number: 'T 1' });
+    expect(await dl.json()).toMatchObject({ level: 'serial', serial_number: serial, batch_number: 'T 1' });
     const pb = await fetch(`${gw.url}/rpc/get_public_batch?_public_id=${publicId}`);
     expect(pb.status).toBe(200);
   });

@@ -62,6 +62,24 @@ describe('request roles', () => {
   });
 });
 
+describe('the job workers\' role', () => {
+  it('lotline_worker cannot log in or bypass RLS, holds no table privilege, and executes no api function and only definers in app', async () => {
+    const [role] = await db.admin`select rolcanlogin, rolbypassrls, rolsuper from pg_roles where rolname = 'lotline_worker'`;
+    expect(role).toEqual({ rolcanlogin: false, rolbypassrls: false, rolsuper: false });
+    const tables = await db.admin`
+      select c.oid::regclass::text as t from pg_class c
+       where c.relnamespace in ('data'::regnamespace, 'app'::regnamespace) and c.relkind in ('r', 'p', 'v', 'm', 'S')
+         and (has_table_privilege('lotline_worker', c.oid, 'select, insert, update, delete, truncate')
+              or (c.relkind <> 'S' and has_any_column_privilege('lotline_worker', c.oid, 'select, insert, update')))`;
+    expect(tables).toEqual([]);
+    const fns = await db.admin<{ fn: string; definer: boolean; schema: string }[]>`
+      select p.oid::regprocedure::text as fn, p.prosecdef as definer, p.pronamespace::regnamespace::text as schema from pg_proc p
+       where p.pronamespace in ('api'::regnamespace, 'app'::regnamespace) and has_function_privilege('lotline_worker', p.oid, 'execute')`;
+    expect(fns.filter((f) => f.schema === 'api' || !f.definer).map((f) => f.fn)).toEqual([]);
+    expect(fns.map((f) => f.fn)).toContain('app.mint_job_step(integer)');
+  });
+});
+
 describe('transaction pooling safety (PgBouncer)', () => {
   it('no api/app function keeps session state: no session-level set_config, SET ROLE/SESSION, session advisory locks, LISTEN, PREPARE or lasting temp tables', async () => {
     const rows = await db.admin<{ fn: string; src: string }[]>`

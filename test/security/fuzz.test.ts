@@ -22,7 +22,7 @@ import { tally } from '../support/tally.ts';
 const RUNS = Number(process.env.SEC_FUZZ_RUNS ?? 24);
 const SEED = process.env.SEC_FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.SEC_FUZZ_SEED ?? 20261123);
 /** statuses a client of a PostgREST-style API is expected to handle */
-const CATALOGUED = new Set([200, 201, 204, 206, 400, 401, 403, 404, 405, 406, 409, 412, 413, 416]);
+const CATALOGUED = new Set([200, 201, 204, 206, 400, 401, 403, 404, 405, 406, 409, 412, 413, 416, 429]); // 429: a quota (docs/quotas.md)
 
 let db: TestDb;
 let gw: TestGateway;

@@ -168,7 +168,7 @@ function buildAttacks(): Attack[] {
   add({ name: 'signed payload JSON null', auth: bearer(`${b64u({ alg: 'HS256', typ: 'JWT' })}.${b64u('null')}.${createHmac('sha256', secret).update(`${b64u({ alg: 'HS256', typ: 'JWT' })}.${b64u('null')}`).digest('base64url')}`), status: 401, code: 'PGRST303' });
 
   // --- roles the gateway must never switch to ---
-  for (const role of ['postgres', 'authenticator', 'lotline_owner', 'lotline_auth', 'pg_read_all_data', 'pg_write_server_files', 'pg_signal_backend', 'pg_execute_server_program']) {
+  for (const role of ['postgres', 'authenticator', 'lotline_owner', 'lotline_auth', 'lotline_worker', 'pg_read_all_data', 'pg_write_server_files', 'pg_signal_backend', 'pg_execute_server_program']) {
     add({ name: `role claim ${role}`, auth: bearer(hmacToken('HS256', secret, good({ role }))), status: 403, code: '42501', message: `permission denied to set role "${role}"` });
   }
   for (const role of ['service_role', 'supabase_admin', 'AUTHENTICATED', 'authenticated ', '', 'authenticated"; reset role; --', "anon' OR '1'='1"]) {

@@ -46,6 +46,9 @@ const BY_FUNCTION: Record<string, ArgSpec> = {
   'lookup_serial._code': id((c) => c.src.serialCode),
   'void_serial._code': id((c) => c.src.serialCode),
   'resolve_serial._code': id((c) => c.src.serialCode),
+  'claim_gtin_prefix._kind': val(() => 'gtin'),
+  'list_gtin_claims._status': val(() => 'pending'),
+  'list_mint_jobs._status': val(() => 'queued'),
   'add_brand_member._role': val(() => 'viewer'),
   'update_product._patch': id((c) => ({ supplier_id: c.src.supplier, external_id: c.src.productExt, sku: `${c.src.marker}-SKU` }),
     (c) => ({ supplier_id: c.src.supplier, external_id: k(c, 'NEWPEXT') })),
@@ -94,6 +97,9 @@ const BY_NAME: Record<string, ArgSpec> = {
   _batches: id((c) => [{ externalId: c.src.syncedBatchExt, productExternalId: c.src.syncedProductExt, batchNumber: c.src.syncedBatchNumber, quantity: 1 }],
     (c) => [{ externalId: k(c, 'NEWSB'), productExternalId: c.src.syncedProductExt, batchNumber: k(c, 'NEWSLOT'), quantity: 1 }]),
   _lines: id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
+  _claim_id: id((c) => c.src.claim),
+  _job_id: id((c) => c.src.mintJob),
+  _prefix: id((c) => c.src.gtin),
   // plain values
   _quantity: val(() => 3),
   _delta: val(() => 1),
@@ -131,6 +137,11 @@ const BY_NAME: Record<string, ArgSpec> = {
   _facility_ref: val((c) => `FAC-${c.n}`),
   _attributes: val(() => ({ origin: 'security-test' })),
   _expected_version: val(() => 1),
+  _display_name: val((c) => `security test ${c.n}`),
+  _evidence: val((c) => `security test evidence ${c.n}`),
+  _scheme: val(() => 'random'),
+  _alphabet: val(() => '0123456789ABCDEFGHJKMNPQRSTVWXYZ'),
+  _length: val(() => 12),
   _verification_number: val((c) => `VRF-${c.n}`),
 };
 

@@ -48,7 +48,14 @@ export interface BrandFx {
   cursor: string | null;
   digitalLink: string;
   movementId: number;
+  /** the brand's verified claim to its product's GTIN */
+  claim: string;
+  /** a queued mint job (no worker runs in the security tests) */
+  mintJob: string;
 }
+
+/** The platform administrator who verifies the fixture brands' GTIN claims. */
+export const PLATFORM_ADMIN = { sub: 'sec-platform-admin', scope: 'platform:admin' };
 
 /** A GTIN-13 with a valid check digit. */
 export function gtin13(seed: string): string {
@@ -84,6 +91,12 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
   must(await call(owner, 'upsert_products', {
     _brand_id: b, _products: [{ externalId: `${marker}-ITEM`, name: `${marker} synced product`, supplierExternalId: `${marker}-SUP`, sku: `${marker}-SSKU` }],
   }), 'upsert_products');
+  // the brand owns its GTIN (verified claim): the public views answer for it, with this display name
+  const claim = must<{ id: string }>(await call(owner, 'claim_gtin_prefix', {
+    _brand_id: b, _prefix: gtin, _kind: 'gtin', _display_name: `${marker} brand`, _evidence: `${marker} licence`,
+  }), 'claim_gtin_prefix');
+  must(await call(PLATFORM_ADMIN, 'verify_gtin_claim', { _brand_id: b, _claim_id: claim.id, _note: `${marker} checked` }), 'verify_gtin_claim');
+  must(await call(owner, 'set_serial_format', { _brand_id: b, _length: 12 }), 'set_serial_format');
   const batchNumber = `${marker}-LOT`;
   const batch = must<{ id: string; public_id: string }>(await call(owner, 'create_product_batch', {
     _brand_id: b, _product_id: product.id, _batch_number: batchNumber, _quantity: 10, _external_id: `${marker}-BEXT`,
@@ -107,6 +120,7 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     _brand_id: b, _from_location_id: loc.id, _to_location_id: loc2.id, _lines: [{ batch_id: batch.id, quantity: 5 }], _note: `${marker} transfer note`,
   }), 'create_transfer');
   must(await call(owner, 'mint_serials', { _brand_id: b, _batch_id: batch.id, _count: 3 }), 'mint_serials');
+  const job = must<{ job_id: string }>(await call(owner, 'mint_serials', { _brand_id: b, _batch_id: batch.id, _count: 10_001 }), 'mint_serials (job)');
   const importedSerial = `${marker}X1`;
   must(await call(owner, 'import_serials', { _brand_id: b, _batch_id: batch.id, _serials: [importedSerial] }), 'import_serials');
   const serials = must<{ code: string; serial_number: string }[]>(await call(owner, 'list_batch_serials', { _brand_id: b, _batch_id: batch.id }), 'list_batch_serials');
@@ -128,6 +142,8 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     cursor: page.next_cursor,
     digitalLink: `https://id.example.test/01/${gtin14}/10/${encodeURIComponent(batchNumber)}/21/${serials[0]!.serial_number}`,
     movementId: Number(moves[0]!.id),
+    claim: claim.id,
+    mintJob: job.job_id,
   };
 }
 
@@ -147,7 +163,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function brandSecrets(admin: Sql, fx: BrandFx): Promise<Secret[]> {
   const tables = await dataTables(admin);
   const out = new Map<string, Secret>();
-  const consumerCols = new Set(['brands.name', 'products.name', 'batches.batch_number', 'products.gtin', 'batches.public_id', 'serials.serial_number', 'batches.recall_message']);
+  const consumerCols = new Set(['brands.name', 'gtin_claims.display_name', 'products.name', 'batches.batch_number', 'products.gtin', 'batches.public_id', 'serials.serial_number', 'batches.recall_message']);
   const add = (value: string, where: string, kind: Secret['kind'] = 'internal') => {
     if (value.length < 6) return;
     const prev = out.get(value);

@@ -26,7 +26,8 @@ function withDb(url: string, db: string, user?: string, password?: string): stri
   return u.toString();
 }
 
-export async function createTestDb(): Promise<TestDb> {
+/** A fresh database cloned from the template; `settings` become its lotline.<name> database settings. */
+export async function createTestDb(settings: Record<string, number> = {}): Promise<TestDb> {
   const pg = inject('pg');
   const name = `t_${randomBytes(6).toString('hex')}`;
   const root = postgres(pg.superuserUrl, { max: 1, onnotice: () => {} });
@@ -43,6 +44,10 @@ export async function createTestDb(): Promise<TestDb> {
     }
     // role settings (statement timeouts) are per database and not part of the template's copy
     await copyRoleSettings(root, pg.template, name);
+    for (const [k, v] of Object.entries(settings)) {
+      if (!/^[a-z_]+$/.test(k) || !Number.isInteger(v)) throw new Error(`createTestDb: bad setting ${k}=${v}`);
+      await root.unsafe(`alter database ${name} set lotline.${k} = '${v}'`);
+    }
   } finally {
     await root.end();
   }

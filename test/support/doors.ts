@@ -38,11 +38,15 @@ export function makeDoor(kind: 'sql' | 'http', admin: Sql, gatewayUrl?: string):
   };
 }
 
-export function useDoor(kind: 'sql' | 'http', gatewayOverrides: Partial<GatewaySettings> = {}): Harness {
+/**
+ * `settings`: database settings lotline.<name> (what migrate writes from LOTLINE_* variables) for this test
+ * file's database, written before anything connects to it.
+ */
+export function useDoor(kind: 'sql' | 'http', gatewayOverrides: Partial<GatewaySettings> = {}, settings: Record<string, number> = {}): Harness {
   let db: TestDb | undefined;
   let gw: TestGateway | undefined;
   beforeAll(async () => {
-    db = await createTestDb();
+    db = await createTestDb(settings);
     if (kind === 'http') gw = await startGateway(db, gatewayOverrides);
   });
   afterAll(async () => {
