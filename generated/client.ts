@@ -130,6 +130,22 @@ export const catalogue = {
         result: api.Functions.cancel_transfer.Returns,
       },
     ],
+    claim_gtin_prefix: [
+      {
+        schema: 'api',
+        name: 'claim_gtin_prefix',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_prefix', cast: 'text', kind: 'plain', required: true },
+          { name: '_display_name', cast: 'text', kind: 'plain', required: true },
+          { name: '_evidence', cast: 'text', kind: 'plain', required: false },
+          { name: '_kind', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.claim_gtin_prefix.Returns,
+      },
+    ],
     create_brand: [
       {
         schema: 'api',
@@ -286,6 +302,19 @@ export const catalogue = {
         result: api.Functions.get_inbound.Returns,
       },
     ],
+    get_mint_job: [
+      {
+        schema: 'api',
+        name: 'get_mint_job',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_job_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.get_mint_job.Returns,
+      },
+    ],
     get_product: [
       {
         schema: 'api',
@@ -323,6 +352,18 @@ export const catalogue = {
         returns: 'row',
         volatility: 'stable',
         result: api.Functions.get_public_batch.Returns,
+      },
+    ],
+    get_serial_format: [
+      {
+        schema: 'api',
+        name: 'get_serial_format',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.get_serial_format.Returns,
       },
     ],
     get_transfer: [
@@ -397,6 +438,19 @@ export const catalogue = {
         result: api.Functions.list_due_diligence_statements.Returns,
       },
     ],
+    list_gtin_claims: [
+      {
+        schema: 'api',
+        name: 'list_gtin_claims',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_gtin_claims.Returns,
+      },
+    ],
     list_inbounds: [
       {
         schema: 'api',
@@ -423,6 +477,21 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_locations.Returns,
+      },
+    ],
+    list_mint_jobs: [
+      {
+        schema: 'api',
+        name: 'list_mint_jobs',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_mint_jobs.Returns,
       },
     ],
     list_my_brands: [
@@ -601,6 +670,20 @@ export const catalogue = {
         result: api.Functions.record_due_diligence_decision.Returns,
       },
     ],
+    reject_gtin_claim: [
+      {
+        schema: 'api',
+        name: 'reject_gtin_claim',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_claim_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_note', cast: 'text', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.reject_gtin_claim.Returns,
+      },
+    ],
     remove_brand_member: [
       {
         schema: 'api',
@@ -668,8 +751,8 @@ export const catalogue = {
           { name: '_created_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
           { name: '_updated_from', cast: 'timestamp with time zone', kind: 'plain', required: false },
           { name: '_updated_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
-          { name: '_received_from', cast: '"data"."iso_date"', kind: 'plain', required: false },
-          { name: '_received_to', cast: '"data"."iso_date"', kind: 'plain', required: false },
+          { name: '_received_from', cast: 'date', kind: 'plain', required: false },
+          { name: '_received_to', cast: 'date', kind: 'plain', required: false },
           { name: '_sort', cast: 'text', kind: 'plain', required: false },
           { name: '_direction', cast: 'text', kind: 'plain', required: false },
           { name: '_limit', cast: 'integer', kind: 'plain', required: false },
@@ -696,6 +779,21 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.set_batch_status.Returns,
+      },
+    ],
+    set_serial_format: [
+      {
+        schema: 'api',
+        name: 'set_serial_format',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_scheme', cast: 'text', kind: 'plain', required: false },
+          { name: '_alphabet', cast: 'text', kind: 'plain', required: false },
+          { name: '_length', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.set_serial_format.Returns,
       },
     ],
     submit_due_diligence_statement: [
@@ -812,6 +910,20 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.upsert_suppliers.Returns,
+      },
+    ],
+    verify_gtin_claim: [
+      {
+        schema: 'api',
+        name: 'verify_gtin_claim',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_claim_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.verify_gtin_claim.Returns,
       },
     ],
     void_serial: [

@@ -137,6 +137,26 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'transfer'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Claim a GS1 company prefix (_kind company_prefix, default: 6-12 digits in GTIN-13 form) or a
+       * single GTIN (_kind gtin: GTIN-8/12/13/14, stored as GTIN-14) for the brand, with the brand
+       * name consumers should see (_display_name, 1-200 characters) and optional evidence for the
+       * reviewer (_evidence: licence certificate, GLN, … up to 2000 characters, never public). The
+       * claim is pending until a platform administrator verifies it; a pending or rejected claim
+       * changes nothing a consumer sees. Admin role, scope brands:write. Errors: 400, 401, 403, 409
+       * (an open claim to the same value). docs/gtin-ownership.md.
+       */
+      claim_gtin_prefix: {
+        Args: {
+          _brand_id: string
+          _prefix: string
+          _display_name: string
+          _evidence?: string | null
+          _kind?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['gtin_claim']
+        SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Create a brand (tenant); the caller becomes its owner. _slug defaults to one derived from
        * _name. Errors: 400, 401, 409.
        */
@@ -294,6 +314,20 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'inbound'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * A mint job (mint_serials above the job threshold): requested and minted so far, status queued
+       * | running | done | failed, chunks, and for a failed job the error (SQLSTATE and message; the
+       * serials minted before it stay). Viewer role, scope serials:read. Errors: 401, 403, 404.
+       * docs/serials.md.
+       */
+      get_mint_job: {
+        Args: {
+          _brand_id: string
+          _job_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['mint_job']
+        SetofOptions: { from: '*'; to: 'mint_job'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * One product of a brand by id (archived ones too: archived_at is set). Viewer role, scope
        * products:read. Errors: 401, 403, 404.
        */
@@ -329,6 +363,18 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['consumer_view']
         SetofOptions: { from: '*'; to: 'consumer_view'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * How mint_serials numbers the brand's serials: scheme random (default: unpredictable serial
+       * numbers of length characters of alphabet, from the CSPRNG) or sequential (opt-in: 1, 2, 3, …
+       * per batch). Viewer role, scope serials:read. Errors: 401, 403. docs/serials.md.
+       */
+      get_serial_format: {
+        Args: {
+          _brand_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['serial_format']
+        SetofOptions: { from: '*'; to: 'serial_format'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * One transfer with its lines, number, status and who created, updated, accepted, declined or
@@ -405,6 +451,20 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: false; isSetofReturn: true }
       }
       /**
+       * The brand's GTIN ownership claims (viewer role, scope brands:read), oldest first, optionally
+       * by _status (pending | verified | rejected). Without _brand_id: every brand's claims, for
+       * platform administrators (scope platform:admin) reviewing them. At most 1000 rows. Errors: 400,
+       * 401, 403. docs/gtin-ownership.md.
+       */
+      list_gtin_claims: {
+        Args: {
+          _brand_id?: string | null
+          _status?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['gtin_claim'][]
+        SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * Inbound receipts, newest first, with their lines; optionally of one location. _limit 1–100
        * (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403.
        */
@@ -429,6 +489,21 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['location'][]
         SetofOptions: { from: '*'; to: 'location'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * The brand's mint jobs, newest first, optionally of one batch and/or one status (queued |
+       * running | done | failed); _limit 1..100 (default 50). Viewer role, scope serials:read. Errors:
+       * 400, 401, 403. docs/serials.md.
+       */
+      list_mint_jobs: {
+        Args: {
+          _brand_id: string
+          _batch_id?: string | null
+          _status?: string | null
+          _limit?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['mint_job'][]
+        SetofOptions: { from: '*'; to: 'mint_job'; isOneToOne: false; isSetofReturn: true }
       }
       /**
        * Brands the caller is a member of, with the caller's role, oldest first. Errors: 401.
@@ -565,13 +640,18 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'serial'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Mint _count (1..1000000) serial numbers for a batch in one statement. Serial numbers are
-       * sequential within the batch (the next free position: 1, 2, 3, … — kept above any imported
-       * serial that is a plain number); each serial gets a public code of 96 random bits (16 URL-safe
-       * characters, unique across all brands). Only for products with serialized = true, not for
-       * archived or recalled batches. Admin role, scope serials:write. Returns the seq range; list the
-       * codes with list_batch_serials. Errors: 400 (_count), 401, 403, 404 (batch), 409 (product not
-       * serialized, batch archived/recalled).
+       * Mint _count (1..1000000) serial numbers for a batch. Serial numbers are random by default —
+       * unpredictable, from the CSPRNG, in the brand's format (get_serial_format: 10 characters of
+       * Crockford base32 unless set_serial_format says otherwise), unique within the batch — so they
+       * reveal nothing about quantities; sequential (1, 2, 3, … per batch) only when the brand opted
+       * in. Each serial also gets a public code of 96 random bits (16 URL-safe characters, unique
+       * across all brands). Up to the job threshold (10,000 unless configured) the serials are minted
+       * in this call (status done, with the seq range); above it the call returns at once with status
+       * queued and a job_id (get_mint_job), and job workers mint them in chunks. Counts against the
+       * brand's serials-per-day quota. Only for products with serialized = true, not for archived or
+       * recalled batches. Admin role, scope serials:write. Errors: 400 (_count), 401, 403, 404
+       * (batch), 409 (product not serialized, batch archived/recalled, serial number space too small),
+       * 429 (quota). docs/serials.md.
        */
       mint_serials: {
         Args: {
@@ -621,6 +701,21 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['due_diligence_statement']
         SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Platform administrators (scope platform:admin): reject a pending claim, or revoke a verified
+       * one (the resolver stops answering for its GTINs at once), with a reason (_note, 1-2000
+       * characters, shown to the brand). Errors: 400, 401, 403, 404 (claim), 409 (already rejected).
+       * docs/gtin-ownership.md.
+       */
+      reject_gtin_claim: {
+        Args: {
+          _brand_id: string
+          _claim_id: string
+          _note: string
+        }
+        Returns: Database['api']['CompositeTypes']['gtin_claim']
+        SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Remove a member from a brand. Admins remove up to admins; only owners remove owners; the last
@@ -729,6 +824,25 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['batch']
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Choose how mint_serials numbers the brand's serials from now on (serials already minted keep
+       * their numbers): _scheme random (default) or sequential (opt-in: the serial number is the
+       * position in the batch, so it reveals how many units a batch has); for random, _alphabet (10-32
+       * different characters of Crockford's base32 alphabet 0-9 A-Z without I, L, O, U; default all
+       * 32) and _length (8-20, default 10), together at least 10^12 possible numbers. Omitted
+       * arguments keep their current value. Admin role, scope serials:write. Errors: 400 (_scheme
+       * enum, _alphabet alphabet, _length range | space), 401, 403. docs/serials.md.
+       */
+      set_serial_format: {
+        Args: {
+          _brand_id: string
+          _scheme?: string | null
+          _alphabet?: string | null
+          _length?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['serial_format']
+        SetofOptions: { from: '*'; to: 'serial_format'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Submit a draft due-diligence statement: draft → submitted, with a new reference_number
@@ -881,6 +995,22 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'sync_result'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Platform administrators (scope platform:admin): verify a pending claim after checking its
+       * evidence against the GS1 licensee record (Verified by GS1). From then on the resolver answers
+       * for the claimed GTINs with this brand's data and the claim's display name. Refused (409, rule
+       * overlap) when the value overlaps another brand's verified claim. Errors: 400, 401, 403, 404
+       * (claim), 409 (not pending, overlap). docs/gtin-ownership.md.
+       */
+      verify_gtin_claim: {
+        Args: {
+          _brand_id: string
+          _claim_id: string
+          _note?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['gtin_claim']
+        SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Void a serial (by public code, or by serial number in the batch) with a reason (1-500
        * characters, kept internal). Final: a void serial never becomes active again; the resolver then
        * answers valid = false, reason serial_voided. Admin role, scope serials:write. Errors: 400,
@@ -1002,6 +1132,20 @@ export type Database = {
         updated_at: string | null
         version: number | null
       }
+      gtin_claim: {
+        brand_id: string | null
+        id: string | null
+        kind: string | null
+        value: string | null
+        display_name: string | null
+        evidence: string | null
+        status: string | null
+        decision_note: string | null
+        created_by: string | null
+        created_at: string | null
+        decided_by: string | null
+        decided_at: string | null
+      }
       inbound: {
         id: string | null
         brand_id: string | null
@@ -1036,6 +1180,22 @@ export type Database = {
         updated_at: string | null
         version: number | null
         archived_at: string | null
+      }
+      mint_job: {
+        brand_id: string | null
+        id: string | null
+        batch_id: string | null
+        requested: number | null
+        minted: number | null
+        status: string | null
+        chunks: number | null
+        error_code: string | null
+        error_message: string | null
+        created_by: string | null
+        created_at: string | null
+        started_at: string | null
+        finished_at: string | null
+        updated_at: string | null
       }
       product: {
         id: string | null
@@ -1072,6 +1232,15 @@ export type Database = {
         updated_at: string | null
         digital_link: string | null
       }
+      serial_format: {
+        brand_id: string | null
+        scheme: string | null
+        alphabet: string | null
+        length: number | null
+        is_default: boolean | null
+        updated_by: string | null
+        updated_at: string | null
+      }
       serial_import_error: {
         index: number | null
         serial_number: string | null
@@ -1095,6 +1264,8 @@ export type Database = {
         last_seq: number | null
         first_serial_number: string | null
         last_serial_number: string | null
+        job_id: string | null
+        status: string | null
       }
       stock_movement: {
         id: number | null

@@ -121,6 +121,20 @@ export const api__due_diligence_statement = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   version: z.int32().nullable(),
 });
+export const api__gtin_claim = z.strictObject({
+  brand_id: z.guid().nullable(),
+  id: z.guid().nullable(),
+  kind: z.string().nullable(),
+  value: z.string().nullable(),
+  display_name: z.string().nullable(),
+  evidence: z.string().nullable(),
+  status: z.string().nullable(),
+  decision_note: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  decided_by: z.string().nullable(),
+  decided_at: z.iso.datetime({ offset: true }).nullable(),
+});
 export const api__inbound_line = z.strictObject({
   line_no: z.int32().nullable(),
   product_id: z.guid().nullable(),
@@ -155,6 +169,22 @@ export const api__location = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   version: z.int32().nullable(),
   archived_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__mint_job = z.strictObject({
+  brand_id: z.guid().nullable(),
+  id: z.guid().nullable(),
+  batch_id: z.guid().nullable(),
+  requested: z.int32().nullable(),
+  minted: z.int32().nullable(),
+  status: z.string().nullable(),
+  chunks: z.int32().nullable(),
+  error_code: z.string().nullable(),
+  error_message: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  started_at: z.iso.datetime({ offset: true }).nullable(),
+  finished_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
 });
 export const api__product = z.strictObject({
   id: z.guid().nullable(),
@@ -191,6 +221,15 @@ export const api__serial = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   digital_link: z.string().nullable(),
 });
+export const api__serial_format = z.strictObject({
+  brand_id: z.guid().nullable(),
+  scheme: z.string().nullable(),
+  alphabet: z.string().nullable(),
+  length: z.int32().nullable(),
+  is_default: z.boolean().nullable(),
+  updated_by: z.string().nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+});
 export const api__serial_import_error = z.strictObject({
   index: z.int32().nullable(),
   serial_number: z.string().nullable(),
@@ -214,6 +253,8 @@ export const api__serial_mint_result = z.strictObject({
   last_seq: z.int().nullable(),
   first_serial_number: z.string().nullable(),
   last_serial_number: z.string().nullable(),
+  job_id: z.guid().nullable(),
+  status: z.string().nullable(),
 });
 export const api__stock_movement = z.strictObject({
   id: z.int().nullable(),
@@ -343,11 +384,14 @@ export const api = {
     brand_member: api__brand_member,
     consumer_view: api__consumer_view,
     due_diligence_statement: api__due_diligence_statement,
+    gtin_claim: api__gtin_claim,
     inbound: api__inbound,
     inbound_line: api__inbound_line,
     location: api__location,
+    mint_job: api__mint_job,
     product: api__product,
     serial: api__serial,
+    serial_format: api__serial_format,
     serial_import_error: api__serial_import_error,
     serial_import_result: api__serial_import_result,
     serial_mint_result: api__serial_mint_result,
@@ -427,6 +471,16 @@ export const api = {
         _reason: z.string().nullable().optional(),
       }),
       Returns: api__transfer,
+    },
+    claim_gtin_prefix: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _prefix: z.string(),
+        _display_name: z.string(),
+        _evidence: z.string().nullable().optional(),
+        _kind: z.string().nullable().optional(),
+      }),
+      Returns: api__gtin_claim,
     },
     create_brand: {
       Args: z.strictObject({
@@ -524,6 +578,13 @@ export const api = {
       }),
       Returns: api__inbound,
     },
+    get_mint_job: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _job_id: z.guid(),
+      }),
+      Returns: api__mint_job,
+    },
     get_product: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -544,6 +605,12 @@ export const api = {
         _public_id: z.string(),
       }),
       Returns: api__consumer_view,
+    },
+    get_serial_format: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+      }),
+      Returns: api__serial_format,
     },
     get_transfer: {
       Args: z.strictObject({
@@ -587,6 +654,13 @@ export const api = {
       }),
       Returns: z.array(api__due_diligence_statement),
     },
+    list_gtin_claims: {
+      Args: z.strictObject({
+        _brand_id: z.guid().nullable().optional(),
+        _status: z.string().nullable().optional(),
+      }),
+      Returns: z.array(api__gtin_claim),
+    },
     list_inbounds: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -602,6 +676,15 @@ export const api = {
         _include_archived: z.boolean().nullable().optional(),
       }),
       Returns: z.array(api__location),
+    },
+    list_mint_jobs: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid().nullable().optional(),
+        _status: z.string().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__mint_job),
     },
     list_my_brands: {
       Args: z.strictObject({}),
@@ -707,6 +790,14 @@ export const api = {
       }),
       Returns: api__due_diligence_statement,
     },
+    reject_gtin_claim: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _claim_id: z.guid(),
+        _note: z.string(),
+      }),
+      Returns: api__gtin_claim,
+    },
     remove_brand_member: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -747,8 +838,8 @@ export const api = {
         _created_to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
         _updated_from: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
         _updated_to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
-        _received_from: isoDate.nullable().optional(),
-        _received_to: isoDate.nullable().optional(),
+        _received_from: z.iso.date().nullable().optional(),
+        _received_to: z.iso.date().nullable().optional(),
         _sort: z.string().nullable().optional(),
         _direction: z.string().nullable().optional(),
         _limit: z.int32().nullable().optional(),
@@ -767,6 +858,15 @@ export const api = {
         _expected_version: z.int32().nullable().optional(),
       }),
       Returns: api__batch,
+    },
+    set_serial_format: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _scheme: z.string().nullable().optional(),
+        _alphabet: z.string().nullable().optional(),
+        _length: z.int32().nullable().optional(),
+      }),
+      Returns: api__serial_format,
     },
     submit_due_diligence_statement: {
       Args: z.strictObject({
@@ -835,6 +935,14 @@ export const api = {
         _suppliers: json,
       }),
       Returns: api__sync_result,
+    },
+    verify_gtin_claim: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _claim_id: z.guid(),
+        _note: z.string().nullable().optional(),
+      }),
+      Returns: api__gtin_claim,
     },
     void_serial: {
       Args: z.strictObject({
