@@ -4,6 +4,9 @@
 -- (product_id, batch_number) order (order 3), then the RC- number (order 5): a production that would add an
 -- edge from a batch being recalled either finishes first (and its output is recalled too) or waits and is refused.
 
+-- The recall definers run the state machine's check as lotline_auth.
+grant execute on function app.batch_status_next(text), app.batch_statuses(), app.check_batch_transition(text, text) to lotline_auth;
+
 -- The batch and everything made from it (downstream), each once with its shortest distance. One recursive walk
 -- over (brand, input) → output; UNION over (batch, depth) keeps it finite.
 create or replace function app.genealogy_downstream(_brand_id uuid, _batch_id uuid, _include_downstream boolean)

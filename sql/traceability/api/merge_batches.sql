@@ -12,6 +12,7 @@ returns api.genealogy_event
 language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
+  v_event uuid;
   v_inputs jsonb;
   v_first data.batches;
   v_into data.batches;
@@ -70,7 +71,8 @@ begin
     end if;
   end if;
 
-  return app.genealogy_event_out(_brand_id, app.genealogy_record(_brand_id, 'merge', _location_id,
+  -- two statements: the read must see what the writer wrote (a stable function reads its statement's snapshot)
+  v_event := app.genealogy_record(_brand_id, 'merge', _location_id,
     (select jsonb_agg(e || jsonb_build_object('field', format('_inputs[%s].batch_id', e ->> 'index'),
                                               'quantity_field', format('_inputs[%s].quantity', e ->> 'index')))
        from jsonb_array_elements(v_inputs) e),
@@ -78,7 +80,8 @@ begin
                                          'field', v_field, 'location_field', '_location_id')),
     (select jsonb_agg(jsonb_build_object('input_batch_id', e -> 'batch_id', 'output_batch_id', v_into.id, 'quantity', e -> 'quantity'))
        from jsonb_array_elements(v_inputs) e),
-    app.check_text(_note, '_note', 2000, false)));
+    app.check_text(_note, '_note', 2000, false));
+  return app.genealogy_event_out(_brand_id, v_event);
 end
 $$;
 comment on function api.merge_batches(uuid, uuid, jsonb, uuid, text, text) is

@@ -18,6 +18,7 @@ returns api.genealogy_event
 language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
+  v_event uuid;
   v_inputs jsonb;
   v_out data.batches;
   v_product data.products;
@@ -92,7 +93,8 @@ begin
                       jsonb_build_object('field', '_expiry_date', 'rule', 'matches_batch', 'batch_id', v_out.id, 'expiry_date', v_out.expiry_date));
   end if;
 
-  return app.genealogy_event_out(_brand_id, app.genealogy_record(_brand_id, _kind, _location_id,
+  -- two statements: the read must see what the writer wrote (a stable function reads its statement's snapshot)
+  v_event := app.genealogy_record(_brand_id, _kind, _location_id,
     (select jsonb_agg(e || jsonb_build_object('field', format('_inputs[%s].batch_id', e ->> 'index'),
                                               'quantity_field', format('_inputs[%s].quantity', e ->> 'index')))
        from jsonb_array_elements(v_inputs) e),
@@ -101,7 +103,8 @@ begin
                                          'location_field', case when _output_location_id is null then '_location_id' else '_output_location_id' end)),
     (select jsonb_agg(jsonb_build_object('input_batch_id', e -> 'batch_id', 'output_batch_id', v_out.id, 'quantity', e -> 'quantity'))
        from jsonb_array_elements(v_inputs) e),
-    app.check_text(_note, '_note', 2000, false)));
+    app.check_text(_note, '_note', 2000, false));
+  return app.genealogy_event_out(_brand_id, v_event);
 end
 $$;
 comment on function api.produce_batch(uuid, uuid, jsonb, numeric, uuid, text, uuid, uuid, text, date, date, text) is

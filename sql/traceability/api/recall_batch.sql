@@ -3,9 +3,11 @@ create function api.recall_batch(_brand_id uuid, _batch_id uuid, _reason text, _
 returns api.recall_report
 language plpgsql volatile security invoker set search_path = ''
 as $$
+declare v_recall uuid;
 begin
   perform app.require_role(_brand_id, 'admin', 'recall:write');
-  return app.recall_report(_brand_id, app.recall_apply(_brand_id, _batch_id, _reason, _include_downstream));
+  v_recall := app.recall_apply(_brand_id, _batch_id, _reason, _include_downstream);
+  return app.recall_report(_brand_id, v_recall);   -- its own statement: it must see what recall_apply wrote
 end
 $$;
 comment on function api.recall_batch(uuid, uuid, text, boolean) is

@@ -11,6 +11,7 @@ returns api.genealogy_event
 language plpgsql volatile security invoker set search_path = ''
 as $$
 declare
+  v_event uuid;
   v_parent data.batches;
   v_el jsonb;
   v_key text;
@@ -95,7 +96,8 @@ begin
     v_total := v_total + r.quantity;
   end loop;
 
-  return app.genealogy_event_out(_brand_id, app.genealogy_record(_brand_id, 'split', _location_id,
+  -- two statements: the read must see what the writer wrote (a stable function reads its statement's snapshot)
+  v_event := app.genealogy_record(_brand_id, 'split', _location_id,
     jsonb_build_array(jsonb_build_object('batch_id', _batch_id, 'quantity', v_total, 'field', '_batch_id', 'quantity_field', '_parts')),
     (select jsonb_agg(jsonb_build_object('batch_id', p -> 'batch_id', 'quantity', p -> 'quantity', 'location_id', p -> 'location_id',
                                          'field', format('_parts[%s].batch_number', p ->> 'index'),
@@ -103,7 +105,8 @@ begin
        from jsonb_array_elements(v_parts) p),
     (select jsonb_agg(jsonb_build_object('input_batch_id', _batch_id, 'output_batch_id', p -> 'batch_id', 'quantity', p -> 'quantity'))
        from jsonb_array_elements(v_parts) p),
-    app.check_text(_note, '_note', 2000, false)));
+    app.check_text(_note, '_note', 2000, false));
+  return app.genealogy_event_out(_brand_id, v_event);
 end
 $$;
 comment on function api.split_batch(uuid, uuid, uuid, jsonb, text) is

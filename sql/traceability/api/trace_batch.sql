@@ -9,8 +9,6 @@ create function api.trace_batch(
 returns api.trace
 language plpgsql stable security invoker set search_path = ''
 as $$
-declare
-  v_result api.trace;
 begin
   perform app.require_role(_brand_id, 'viewer', 'trace:read');
   if _batch_id is null then
@@ -32,7 +30,7 @@ begin
   -- walk: breadth-first over (brand, input) → output downwards and (brand, output) → input upwards, both at once;
   -- UNION drops a row seen before and depth is capped, so the walk ends even on a cyclic graph. Reading at most
   -- _max_edges + 1 of its rows stops the walk there (the rest is never computed).
-  with recursive walk (dir, input_batch_id, output_batch_id, event_id, depth) as (
+  return (with recursive walk (dir, input_batch_id, output_batch_id, event_id, depth) as (
     select d.dir, e.input_batch_id, e.output_batch_id, e.event_id, 1
       from (values ('down'), ('up')) as d (dir)
       cross join lateral (
@@ -63,7 +61,7 @@ begin
   ), nodes as (
     select _batch_id as batch_id, 'root'::text as dir, 0 as depth
     union all
-    select distinct on (k.far) k.far, k.dir, k.depth from kept k where k.far <> _batch_id order by k.far, k.depth
+    (select distinct on (k.far) k.far, k.dir, k.depth from kept k where k.far <> _batch_id order by k.far, k.depth)
   ), stock as (
     select s.batch_id, sum(s.quantity) as quantity,
            array_agg(row(s.location_id, l.name, s.quantity, s.committed, s.available)::api.stock_at order by l.name, s.location_id) as at
@@ -91,7 +89,6 @@ begin
                 join data.genealogy_edges g on g.brand_id = _brand_id and g.input_batch_id = e.input_batch_id
                                             and g.output_batch_id = e.output_batch_id and g.event_id = e.event_id
                 join data.genealogy_events ev on ev.brand_id = _brand_id and ev.id = e.event_id))::api.trace
-    into v_result
     from (select (select count(*) from seen) > _max_edges as by_edges,
                  exists (select from kept k
                           where k.depth = _max_depth
@@ -99,8 +96,7 @@ begin
                                   when 'down' then exists (select from data.genealogy_edges x
                                                             where x.brand_id = _brand_id and x.input_batch_id = k.output_batch_id)
                                   else exists (select from data.genealogy_edges x
-                                                where x.brand_id = _brand_id and x.output_batch_id = k.input_batch_id) end) as by_depth) t;
-  return v_result;
+                                                where x.brand_id = _brand_id and x.output_batch_id = k.input_batch_id) end) as by_depth) t);
 end
 $$;
 comment on function api.trace_batch(uuid, uuid, text, integer, integer) is
