@@ -109,9 +109,11 @@ begin
     perform app.invalid('_inputs', 'min_items', 'an event needs at least one input, one output and one edge');
   end if;
   -- normalise: index, field names; quantities > 0
-  select jsonb_agg(jsonb_build_object('batch_id', (e ->> 'batch_id')::uuid, 'quantity', (e ->> 'quantity')::numeric, 'index', i - 1,
+  select jsonb_agg(jsonb_build_object('batch_id', (e ->> 'batch_id')::uuid, 'quantity', (e ->> 'quantity')::numeric,
+                     'index', coalesce((e ->> 'index')::integer, i - 1),
                      'field', coalesce(e ->> 'field', format('_inputs[%s].batch_id', i - 1)),
-                     'quantity_field', coalesce(e ->> 'quantity_field', format('_inputs[%s].quantity', i - 1))) order by i)
+                     'quantity_field', coalesce(e ->> 'quantity_field', format('_inputs[%s].quantity', i - 1)))
+                   order by coalesce((e ->> 'index')::integer, i - 1))
     into v_in from jsonb_array_elements(_inputs) with ordinality as x (e, i);
   select jsonb_agg(jsonb_build_object('batch_id', (e ->> 'batch_id')::uuid, 'quantity', (e ->> 'quantity')::numeric,
                      'location_id', (e ->> 'location_id')::uuid, 'index', i - 1,

@@ -21,7 +21,7 @@ begin
     perform app.invalid('_offset', 'min', '_offset must be >= 0');
   end if;
   return query
-    select app.recall_out(r) from data.recalls r
+    select x.* from data.recalls r cross join lateral app.recall_out(r) x
      where r.brand_id = _brand_id and (_status is null or r.status = _status)
        and (_batch_id is null or exists (select from data.recall_batches rb
                                           where rb.brand_id = r.brand_id and rb.recall_id = r.id and rb.batch_id = _batch_id))
