@@ -70,14 +70,18 @@ $$;
 -- First free batch number `_prefix || k` (k = 1, 2, …) for a product, skipping numbers in _taken.
 create or replace function app.genealogy_free_number(_brand_id uuid, _product_id uuid, _prefix text, _taken text[] default '{}')
 returns text
-language sql stable security invoker set search_path = ''
+language plpgsql stable security invoker set search_path = ''
 as $$
-  select left(_prefix, 90) || k
-    from generate_series(1, 100000) k
-   where not ((left(_prefix, 90) || k) = any (coalesce(_taken, '{}')))
-     and not exists (select from data.batches b where b.brand_id = _brand_id and b.product_id = _product_id
-                                                  and b.batch_number = left(_prefix, 90) || k)
-   order by k limit 1
+declare
+  v_prefix text := left(_prefix, 90);
+  k integer := 1;
+begin
+  while (v_prefix || k) = any (coalesce(_taken, '{}'))
+     or exists (select from data.batches b where b.brand_id = _brand_id and b.product_id = _product_id and b.batch_number = v_prefix || k) loop
+    k := k + 1;
+  end loop;
+  return v_prefix || k;
+end
 $$;
 
 -- Record one production / repack / split / merge: check, lock, consume the inputs at _location_id, produce the
