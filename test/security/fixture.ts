@@ -49,6 +49,9 @@ export interface BrandFx {
   cursor: string | null;
   digitalLink: string;
   movementId: number;
+  /** made from `batch` by a production; recalled (recall) */
+  producedBatch: string;
+  recall: string;
 }
 
 function must<T>(r: DoorResult, what: string): T {
@@ -114,6 +117,14 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
   must(await call(owner, 'import_serials', { _brand_id: b, _batch_id: batch.id, _serials: [importedSerial] }), 'import_serials');
   const serials = must<{ code: string; serial_number: string }[]>(await call(owner, 'list_batch_serials', { _brand_id: b, _batch_id: batch.id }), 'list_batch_serials');
   must(await call(owner, 'void_serial', { _brand_id: b, _batch_id: batch.id, _code: serials[1]!.code, _reason: `${marker} void` }), 'void_serial');
+  // genealogy and a recall: a batch made from the main batch, then recalled (the main batch stays usable)
+  const produced = must<{ outputs: { batch_id: string }[] }>(await call(owner, 'produce_batch', {
+    _brand_id: b, _location_id: loc.id, _inputs: [{ batch_id: batch.id, quantity: 1 }], _quantity: 2, _product_id: product.id,
+    _batch_number: `${marker}-OUT`, _note: `${marker} production note`,
+  }), 'produce_batch');
+  const producedBatch = produced.outputs[0]!.batch_id;
+  const recall = must<{ recall: { id: string } }>(await call(owner, 'recall_batch', {
+    _brand_id: b, _batch_id: producedBatch, _reason: `${marker} recall reason` }), 'recall_batch');
   const page = must<{ next_cursor: string | null }>(await call(owner, 'search_batches', { _brand_id: b, _limit: 1 }), 'search_batches');
   const moves = must<{ id: number }[]>(await call(owner, 'list_stock_movements', { _brand_id: b }), 'list_stock_movements');
   const gtin14 = product.gtin;
@@ -131,6 +142,7 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     cursor: page.next_cursor,
     digitalLink: `https://id.example.test/01/${gtin14}/10/${encodeURIComponent(batchNumber)}/21/${serials[0]!.serial_number}`,
     movementId: Number(moves[0]!.id),
+    producedBatch, recall: recall.recall.id,
   };
 }
 
@@ -231,6 +243,10 @@ const BY_FUNCTION: Record<string, ArgSpec> = {
   'void_serial._code': id((c) => c.src.serialCode),
   'resolve_serial._code': id((c) => c.src.serialCode),
   'add_brand_member._role': val(() => 'viewer'),
+  'produce_batch._kind': val(() => 'production'),
+  'trace_batch._direction': val(() => 'both'),
+  'list_recalls._status': val(() => 'active'),
+  'lift_recall._recall_id': id((c) => c.src.recall),
 };
 
 /** Meaning of an argument name in every function that has it. */
@@ -272,6 +288,12 @@ const BY_NAME: Record<string, ArgSpec> = {
   _batches: id((c) => [{ externalId: c.src.syncedBatchExt, productExternalId: c.src.syncedProductExt, batchNumber: c.src.syncedBatchNumber, quantity: 1 }],
     (c) => [{ externalId: k(c, 'NEWSB'), productExternalId: c.src.syncedProductExt, batchNumber: k(c, 'NEWSLOT'), quantity: 1 }]),
   _lines: id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
+  _inputs: id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
+  _parts: val(() => [{ quantity: 1 }]),
+  _output_batch_id: id((c) => c.src.producedBatch),
+  _output_location_id: id((c) => c.src.location2),
+  _into_batch_id: id((c) => c.src.batch),
+  _recall_id: id((c) => c.src.recall),
   // plain values
   _quantity: val(() => 3),
   _delta: val(() => 1),
@@ -309,6 +331,9 @@ const BY_NAME: Record<string, ArgSpec> = {
   _facility_ref: val((c) => `FAC-${c.n}`),
   _attributes: val(() => ({ origin: 'security-test' })),
   _expected_version: val(() => 1),
+  _max_depth: val(() => 10),
+  _max_edges: val(() => 1000),
+  _include_downstream: val(() => true),
 };
 
 export function argSpec(fn: string, arg: string): ArgSpec | undefined {
