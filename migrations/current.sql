@@ -11,6 +11,7 @@ create table if not exists data.genealogy_events (
   created_by   text not null,
   created_at   timestamptz not null default now(),
   primary key (brand_id, id),
+  unique (brand_id, id, kind),
   foreign key (brand_id, location_id) references data.locations (brand_id, id)
 );
 comment on table data.genealogy_events is
@@ -25,20 +26,21 @@ create table if not exists data.genealogy_edges (
   input_batch_id   uuid not null,
   output_batch_id  uuid not null,
   event_id         uuid not null,
+  kind             text not null,   -- the event's kind (kept with the edge so a trace reads no event row)
   quantity         numeric not null check (quantity > 0 and quantity < 1e15),
   unit             text check (length(unit) between 1 and 32),
   created_at       timestamptz not null default now(),
   primary key (brand_id, input_batch_id, output_batch_id, event_id),
   foreign key (brand_id, input_batch_id) references data.batches (brand_id, id),
   foreign key (brand_id, output_batch_id) references data.batches (brand_id, id),
-  foreign key (brand_id, event_id) references data.genealogy_events (brand_id, id),
+  foreign key (brand_id, event_id, kind) references data.genealogy_events (brand_id, id, kind),
   check (input_batch_id <> output_batch_id)
 );
 comment on table data.genealogy_edges is
   'Genealogy: input batch → output batch per event, quantity taken from the input. Never forms a cycle (trigger); append-only.';
 create index if not exists genealogy_edges__brand_id_output_batch_id_idx
   on data.genealogy_edges (brand_id, output_batch_id, input_batch_id, event_id);
-create index if not exists genealogy_edges__brand_id_event_id_idx on data.genealogy_edges (brand_id, event_id);
+create index if not exists genealogy_edges__brand_id_event_id_idx on data.genealogy_edges (brand_id, event_id, kind);
 
 -- The stock ledger learns consumption (inputs leaving) and production (outputs arriving), each linked to its event.
 alter table data.stock_movements add column if not exists trace_event_id uuid;

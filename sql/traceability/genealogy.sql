@@ -84,6 +84,31 @@ begin
 end
 $$;
 
+-- trace_batch's argument checks (it is a single SQL query otherwise): who may read, bounds, the batch exists.
+create or replace function app.trace_batch_check(_brand_id uuid, _batch_id uuid, _direction text, _max_depth integer, _max_edges integer)
+returns void
+language plpgsql stable security invoker set search_path = ''
+as $$
+begin
+  perform app.require_role(_brand_id, 'viewer', 'trace:read');
+  if _batch_id is null then
+    perform app.invalid('_batch_id', 'required', '_batch_id is required');
+  end if;
+  if _direction is null or _direction not in ('up', 'down', 'both') then
+    perform app.invalid('_direction', 'enum', '_direction must be up, down or both');
+  end if;
+  if _max_depth is null or _max_depth < 1 or _max_depth > 100 then
+    perform app.invalid('_max_depth', 'range', '_max_depth must be between 1 and 100');
+  end if;
+  if _max_edges is null or _max_edges < 1 or _max_edges > 100000 then
+    perform app.invalid('_max_edges', 'range', '_max_edges must be between 1 and 100000');
+  end if;
+  if not exists (select from data.batches b where b.brand_id = _brand_id and b.id = _batch_id) then
+    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
+  end if;
+end
+$$;
+
 -- Record one production / repack / split / merge: check, lock, consume the inputs at _location_id, produce the
 -- outputs, write the event and its edges — all or nothing. The api functions validate the request and create
 -- the output batches first; this definer re-checks everything it relies on, so a direct call cannot break a rule.
@@ -198,8 +223,8 @@ begin
 
   insert into data.genealogy_events (brand_id, id, kind, location_id, note, created_by)
   values (_brand_id, v_id, _kind, _location_id, _note, app.current_user_id());
-  insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, quantity, unit)
-  select _brand_id, e.input_batch_id, e.output_batch_id, v_id, sum(e.quantity), min(b.unit)
+  insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, kind, quantity, unit)
+  select _brand_id, e.input_batch_id, e.output_batch_id, v_id, _kind, sum(e.quantity), min(b.unit)
     from jsonb_to_recordset(_edges) as e (input_batch_id uuid, output_batch_id uuid, quantity numeric)
     join data.batches b on b.brand_id = _brand_id and b.id = e.input_batch_id
    group by e.input_batch_id, e.output_batch_id;
@@ -281,5 +306,6 @@ alter function app.genealogy_check_batches(uuid, text, jsonb, jsonb) owner to lo
 revoke execute on function app.genealogy_record(uuid, text, uuid, jsonb, jsonb, jsonb, text),
   app.genealogy_check_batches(uuid, text, jsonb, jsonb) from public;
 grant execute on function app.genealogy_lock(uuid), app.genealogy_cycle(uuid, uuid[], uuid[]),
+  app.trace_batch_check(uuid, uuid, text, integer, integer),
   app.genealogy_free_number(uuid, uuid, text, text[]), app.tg__genealogy_no_cycle() to authenticated, lotline_auth;
 grant execute on function app.genealogy_record(uuid, text, uuid, jsonb, jsonb, jsonb, text) to authenticated;

@@ -206,26 +206,29 @@ $$;
 
 -- The recall report, read now: every covered batch with its stock per location and serial counts, the
 -- locations holding any of it, the transfers of it that are pending (blocked) or accepted (who received it).
+-- Per-batch figures are index lookups (lateral), never a join of one aggregate against another: the plan stays
+-- linear in the number of covered batches.
 create or replace function app.recall_report(_brand_id uuid, _recall_id uuid)
 returns api.recall_report
 language sql stable security invoker set search_path = ''
 as $$
-  with rb as (
+  with rb as materialized (
     select rb.batch_id, rb.depth, rb.previous_status, rb.changed, b.batch_number, b.product_id, b.status, b.unit, p.name as product_name
       from data.recall_batches rb
       join data.batches b on b.brand_id = rb.brand_id and b.id = rb.batch_id
       join data.products p on p.brand_id = b.brand_id and p.id = b.product_id
      where rb.brand_id = _brand_id and rb.recall_id = _recall_id
-  ), st as (
-    select s.batch_id, s.location_id, l.name, l.kind, s.quantity, s.committed, s.available
-      from rb join data.stock s on s.brand_id = _brand_id and s.batch_id = rb.batch_id
-      join data.locations l on l.brand_id = s.brand_id and l.id = s.location_id
-     where s.quantity > 0
-  ), ser as (
-    select s.batch_id, count(*) as n, count(*) filter (where s.status = 'active') as active
-      from rb join data.serials s on s.brand_id = _brand_id and s.batch_id = rb.batch_id
-     group by s.batch_id
-  ), tr as (
+  ), per_batch as materialized (
+    select rb.*, coalesce(st.quantity, 0) as quantity, coalesce(st.at, '{}') as at, ser.n, ser.active
+      from rb
+      left join lateral (select sum(s.quantity) as quantity,
+                                array_agg(row(s.location_id, l.name, s.quantity, s.committed, s.available)::api.stock_at
+                                          order by l.name, s.location_id) as at
+                           from data.stock s join data.locations l on l.brand_id = s.brand_id and l.id = s.location_id
+                          where s.brand_id = _brand_id and s.batch_id = rb.batch_id and s.quantity > 0) st on true
+      cross join lateral (select count(*) as n, count(*) filter (where x.status = 'active') as active
+                            from data.serials x where x.brand_id = _brand_id and x.batch_id = rb.batch_id) ser
+  ), tr as materialized (
     select row(t.id, t.number, t.status, tl.batch_id, rb.batch_number, tl.quantity, t.from_location_id, fl.name,
                t.to_location_id, dl.name, t.created_by, t.created_at, t.accepted_by, t.accepted_at)::api.recall_transfer as x,
            t.status, t.created_at, t.number
@@ -238,24 +241,20 @@ as $$
   )
   select row(
     app.recall_out(r),
-    (select coalesce(array_agg(row(rb.batch_id, rb.batch_number, rb.product_id, rb.product_name, rb.depth, rb.status,
-                                   rb.previous_status, rb.changed, rb.unit, coalesce(q.quantity, 0), coalesce(ser.n, 0),
-                                   coalesce(ser.active, 0), coalesce(q.stock, '{}'))::api.recall_batch
-                               order by rb.depth, rb.batch_number, rb.batch_id), '{}')
-       from rb
-       left join ser on ser.batch_id = rb.batch_id
-       left join (select st.batch_id, sum(st.quantity) as quantity,
-                         array_agg(row(st.location_id, st.name, st.quantity, st.committed, st.available)::api.stock_at
-                                   order by st.name, st.location_id) as stock
-                    from st group by st.batch_id) q on q.batch_id = rb.batch_id),
+    (select coalesce(array_agg(row(x.batch_id, x.batch_number, x.product_id, x.product_name, x.depth, x.status, x.previous_status,
+                                   x.changed, x.unit, x.quantity, x.n, x.active, x.at)::api.recall_batch
+                               order by x.depth, x.batch_number, x.batch_id), '{}')
+       from per_batch x),
     (select coalesce(array_agg(row(g.location_id, g.name, g.kind, g.batches, g.quantity)::api.recall_location
                                order by g.name, g.location_id), '{}')
-       from (select st.location_id, st.name, st.kind, count(distinct st.batch_id)::integer as batches, sum(st.quantity) as quantity
-               from st group by st.location_id, st.name, st.kind) g),
+       from (select a.location_id, l.name, l.kind, count(*)::integer as batches, sum(a.quantity) as quantity
+               from per_batch x cross join lateral unnest(x.at) a
+               join data.locations l on l.brand_id = _brand_id and l.id = a.location_id
+              group by a.location_id, l.name, l.kind) g),
     (select coalesce(array_agg(tr.x order by tr.created_at, tr.number), '{}') from tr where tr.status = 'pending'),
     (select coalesce(array_agg(tr.x order by tr.created_at, tr.number), '{}') from tr where tr.status = 'accepted'),
-    (select coalesce(sum(st.quantity), 0) from st),
-    (select coalesce(sum(ser.n), 0)::bigint from ser))::api.recall_report
+    (select coalesce(sum(x.quantity), 0) from per_batch x),
+    (select coalesce(sum(x.n), 0)::bigint from per_batch x))::api.recall_report
     from data.recalls r
    where r.brand_id = _brand_id and r.id = _recall_id
 $$;

@@ -131,9 +131,9 @@ describe('traceability under concurrency', () => {
       await t1`begin`;
       await t2`begin`;
       const [{ pid }] = await t2<{ pid: number }[]>`select pg_backend_pid() as pid`;
-      await t1`insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, quantity) values (${rb}, ${x!}, ${y!}, ${ev!.id}, 1)`;
+      await t1`insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, kind, quantity) values (${rb}, ${x!}, ${y!}, ${ev!.id}, 'production', 1)`;
       // each alone is fine; together they are x → y → x
-      const second = t2`insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, quantity) values (${rb}, ${y!}, ${x!}, ${ev!.id}, 1)`
+      const second = t2`insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, kind, quantity) values (${rb}, ${y!}, ${x!}, ${ev!.id}, 'production', 1)`
         .then(() => null, (e: { code?: string; detail?: string }) => ({ code: e.code, rule: JSON.parse(e.detail ?? '{}').rule as string }));
       // wait (with a deadline) until the second transaction is blocked on the first one's lock
       const deadline = Date.now() + 20_000;

@@ -23,7 +23,7 @@ describe('direct writes are refused (SQL door)', () => {
       select id from api.produce_batch(_brand_id => ${b}, _location_id => ${loc!.id}, _inputs => ${tx.json([{ batch_id: x!, quantity: 1 }])},
         _quantity => 1, _output_batch_id => ${y!})`);
     const attempts = [
-      `insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, quantity) values ('${b}', '${y}', '${x}', '${ev!.id}', 1)`,
+      `insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, kind, quantity) values ('${b}', '${y}', '${x}', '${ev!.id}', 'production', 1)`,
       `insert into data.genealogy_events (brand_id, kind, location_id, created_by) values ('${b}', 'production', '${loc!.id}', 'me')`,
       `update data.genealogy_edges set quantity = 99 where brand_id = '${b}'`,
       `insert into data.recalls (brand_id, number, batch_id, reason, include_downstream, created_by) values ('${b}', 'RC-999999', '${x}', 'x', true, 'me')`,
@@ -40,8 +40,8 @@ describe('direct writes are refused (SQL door)', () => {
       .then(() => null, (e: { code?: string; detail?: string }) => [e.code, JSON.parse(e.detail ?? '{}').field]);
     expect(direct).toEqual(['22023', '_edges']);
     // a superuser inserting a cycle is refused by the trigger
-    const cyc = await t.db.admin.unsafe(`insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, quantity)
-      values ('${b}', '${y}', '${x}', '${ev!.id}', 1)`).then(() => null, (e: { code?: string; detail?: string }) => [e.code, JSON.parse(e.detail ?? '{}').rule]);
+    const cyc = await t.db.admin.unsafe(`insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, kind, quantity)
+      values ('${b}', '${y}', '${x}', '${ev!.id}', 'production', 1)`).then(() => null, (e: { code?: string; detail?: string }) => [e.code, JSON.parse(e.detail ?? '{}').rule]);
     expect(cyc).toEqual(['PT409', 'cycle']);
     for (const q of [`update data.genealogy_edges set quantity = 2 where brand_id = '${b}'`, `delete from data.genealogy_events where brand_id = '${b}'`]) {
       const err = await t.db.admin.unsafe(q).then(() => null, (e: { code?: string; message: string }) => e);

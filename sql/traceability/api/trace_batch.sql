@@ -7,71 +7,55 @@ create function api.trace_batch(
   _max_edges  integer default 10000
 )
 returns api.trace
-language plpgsql stable security invoker set search_path = ''
+language sql stable security invoker set search_path = ''
 as $$
-begin
-  perform app.require_role(_brand_id, 'viewer', 'trace:read');
-  if _batch_id is null then
-    perform app.invalid('_batch_id', 'required', '_batch_id is required');
-  end if;
-  if _direction is null or _direction not in ('up', 'down', 'both') then
-    perform app.invalid('_direction', 'enum', '_direction must be up, down or both');
-  end if;
-  if _max_depth is null or _max_depth < 1 or _max_depth > 100 then
-    perform app.invalid('_max_depth', 'range', '_max_depth must be between 1 and 100');
-  end if;
-  if _max_edges is null or _max_edges < 1 or _max_edges > 100000 then
-    perform app.invalid('_max_edges', 'range', '_max_edges must be between 1 and 100000');
-  end if;
-  if not exists (select from data.batches b where b.brand_id = _brand_id and b.id = _batch_id) then
-    perform app.raise('PT404', format('Batch %s not found', _batch_id), jsonb_build_object('field', '_batch_id', 'rule', 'exists'));
-  end if;
-
-  -- walk: breadth-first over (brand, input) → output downwards and (brand, output) → input upwards, both at once;
-  -- UNION drops a row seen before and depth is capped, so the walk ends even on a cyclic graph. Reading at most
-  -- _max_edges + 1 of its rows stops the walk there (the rest is never computed).
-  return (with recursive walk (dir, input_batch_id, output_batch_id, event_id, depth) as (
-    select d.dir, e.input_batch_id, e.output_batch_id, e.event_id, 1
+  select app.trace_batch_check(_brand_id, _batch_id, _direction, _max_depth, _max_edges);
+  -- walk: breadth-first over (brand, input) → output downwards and (brand, output) → input upwards, both at once,
+  -- carrying each edge's own columns (no second pass over the edges); UNION drops a row seen before and depth is
+  -- capped, so the walk ends even on a cyclic graph. Reading at most _max_edges + 1 of its rows stops the walk
+  -- there (the rest is never computed). Per-node figures are index lookups (lateral), linear in the nodes.
+  with recursive walk (dir, input_batch_id, output_batch_id, event_id, kind, quantity, unit, created_at, depth) as (
+    select d.dir, e.input_batch_id, e.output_batch_id, e.event_id, e.kind, e.quantity, e.unit, e.created_at, 1
       from (values ('down'), ('up')) as d (dir)
       cross join lateral (
-        select x.input_batch_id, x.output_batch_id, x.event_id from data.genealogy_edges x
+        select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at from data.genealogy_edges x
          where d.dir = 'down' and _direction in ('down', 'both') and x.brand_id = _brand_id and x.input_batch_id = _batch_id
         union all
-        select x.input_batch_id, x.output_batch_id, x.event_id from data.genealogy_edges x
+        select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at from data.genealogy_edges x
          where d.dir = 'up' and _direction in ('up', 'both') and x.brand_id = _brand_id and x.output_batch_id = _batch_id) e
     union
-    select w.dir, e.input_batch_id, e.output_batch_id, e.event_id, w.depth + 1
+    select w.dir, e.input_batch_id, e.output_batch_id, e.event_id, e.kind, e.quantity, e.unit, e.created_at, w.depth + 1
       from walk w
       cross join lateral (
-        select x.input_batch_id, x.output_batch_id, x.event_id from data.genealogy_edges x
+        select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at from data.genealogy_edges x
          where w.dir = 'down' and x.brand_id = _brand_id and x.input_batch_id = w.output_batch_id
         union all
-        select x.input_batch_id, x.output_batch_id, x.event_id from data.genealogy_edges x
+        select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at from data.genealogy_edges x
          where w.dir = 'up' and x.brand_id = _brand_id and x.output_batch_id = w.input_batch_id) e
      where w.depth < _max_depth
   ), seen as materialized (
-    select w.*, case w.dir when 'down' then w.output_batch_id else w.input_batch_id end as far,
-           row_number() over () as n
+    select w.*, case w.dir when 'down' then w.output_batch_id else w.input_batch_id end as far, row_number() over () as n
       from (select * from walk limit _max_edges + 1) w
-  ), kept as (
+  ), kept as materialized (
     select * from seen where n <= _max_edges
-  ), edges as (
+  ), edges as materialized (
     select distinct on (k.dir, k.input_batch_id, k.output_batch_id, k.event_id) k.*
       from kept k order by k.dir, k.input_batch_id, k.output_batch_id, k.event_id, k.depth
-  ), nodes as (
+  ), nodes as materialized (
     select _batch_id as batch_id, 'root'::text as dir, 0 as depth
     union all
     (select distinct on (k.far) k.far, k.dir, k.depth from kept k where k.far <> _batch_id order by k.far, k.depth)
-  ), stock as (
-    select s.batch_id, sum(s.quantity) as quantity,
-           array_agg(row(s.location_id, l.name, s.quantity, s.committed, s.available)::api.stock_at order by l.name, s.location_id) as at
-      from nodes n
-      join data.stock s on s.brand_id = _brand_id and s.batch_id = n.batch_id and s.quantity > 0
-      join data.locations l on l.brand_id = s.brand_id and l.id = s.location_id
-     group by s.batch_id
+  ), flags as materialized (
+    select (select count(*) from seen) > _max_edges as by_edges,
+           exists (select from kept k
+                    where k.depth = _max_depth
+                      and case k.dir
+                            when 'down' then exists (select from data.genealogy_edges x
+                                                      where x.brand_id = _brand_id and x.input_batch_id = k.output_batch_id)
+                            else exists (select from data.genealogy_edges x
+                                          where x.brand_id = _brand_id and x.output_batch_id = k.input_batch_id) end) as by_depth
   )
-  select row(_batch_id, _direction, _max_depth, _max_edges,
-             coalesce(t.by_edges, false) or coalesce(t.by_depth, false),
+  select row(_batch_id, _direction, _max_depth, _max_edges, t.by_edges or t.by_depth,
              array_remove(array[case when t.by_depth then 'depth' end, case when t.by_edges then 'edges' end], null),
              (select count(*) from nodes)::integer, (select count(*) from edges)::integer,
              (select coalesce(array_agg(row(n.batch_id, b.batch_number, b.product_id, p.name, sup.name, b.status, n.dir, n.depth, b.unit,
@@ -81,23 +65,16 @@ begin
                 join data.batches b on b.brand_id = _brand_id and b.id = n.batch_id
                 join data.products p on p.brand_id = b.brand_id and p.id = b.product_id
                 left join data.suppliers sup on sup.brand_id = p.brand_id and sup.id = p.supplier_id
-                left join stock st on st.batch_id = n.batch_id),
-             (select coalesce(array_agg(row(e.input_batch_id, e.output_batch_id, e.event_id, ev.kind, g.quantity, g.unit, e.dir, e.depth,
-                                            g.created_at)::api.trace_edge
+                left join lateral (select sum(s.quantity) as quantity,
+                                          array_agg(row(s.location_id, l.name, s.quantity, s.committed, s.available)::api.stock_at
+                                                    order by l.name, s.location_id) as at
+                                     from data.stock s join data.locations l on l.brand_id = s.brand_id and l.id = s.location_id
+                                    where s.brand_id = _brand_id and s.batch_id = n.batch_id and s.quantity > 0) st on true),
+             (select coalesce(array_agg(row(e.input_batch_id, e.output_batch_id, e.event_id, e.kind, e.quantity, e.unit, e.dir, e.depth,
+                                            e.created_at)::api.trace_edge
                                         order by e.depth, e.dir, e.input_batch_id, e.output_batch_id, e.event_id), '{}')
-                from edges e
-                join data.genealogy_edges g on g.brand_id = _brand_id and g.input_batch_id = e.input_batch_id
-                                            and g.output_batch_id = e.output_batch_id and g.event_id = e.event_id
-                join data.genealogy_events ev on ev.brand_id = _brand_id and ev.id = e.event_id))::api.trace
-    from (select (select count(*) from seen) > _max_edges as by_edges,
-                 exists (select from kept k
-                          where k.depth = _max_depth
-                            and case k.dir
-                                  when 'down' then exists (select from data.genealogy_edges x
-                                                            where x.brand_id = _brand_id and x.input_batch_id = k.output_batch_id)
-                                  else exists (select from data.genealogy_edges x
-                                                where x.brand_id = _brand_id and x.output_batch_id = k.input_batch_id) end) as by_depth) t);
-end
+                from edges e))::api.trace
+    from flags t;
 $$;
 comment on function api.trace_batch(uuid, uuid, text, integer, integer) is
   $$The genealogy around a batch in one recursive query: _direction 'up' (what it was made from, back to the received batches), 'down' (everything made from it) or 'both' (default), at most _max_depth hops (1–100, default 10) and _max_edges edges (1–100000, default 10000, breadth-first). Returns nodes (batch, product, supplier, status, direction root/up/down, depth, on-hand quantity in total and per location) and edges (input → output, event and kind, quantity and unit, depth); truncated = true with truncated_by ['depth'|'edges'] when the genealogy goes on beyond a bound. Never leaves the brand. Viewer role, scope trace:read. Errors: 400, 401, 403, 404.$$;
