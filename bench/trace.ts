@@ -33,7 +33,9 @@ export interface TraceStep {
   edges: number;
   batches: number;
   generate_seconds: number;
-  /** trace of a whole line: 10 levels, 10,000 edges, 5,501 nodes */
+  /** trace of a whole line (10 levels, 10,000 edges, 5,501 nodes): the call alone, result not rendered */
+  down_call: Latency;
+  /** the same, rendered as JSON (to_json), as the gateway answers it */
   down: Latency & { edges_returned: number; nodes_returned: number; truncated: boolean; json_bytes: number };
   /** trace up and down from a level-5 batch */
   both: Latency & { edges_returned: number; nodes_returned: number };
@@ -52,38 +54,44 @@ const lat = (s: LatencySummary): Latency => ({
   n: s.n, p50_ms: round(s.p50), p95_ms: round(s.p95), p99_ms: round(s.p99), max_ms: round(s.max), mean_ms: round(s.mean),
 });
 
-async function timedTrace(sql: Sql, b: TraceBrand, batch: string, direction: string): Promise<{ ms: number; text: string }> {
+/** One trace as the viewer: `json` renders the result as the gateway does (to_json), otherwise only the call. */
+async function timedTrace(sql: Sql, b: TraceBrand, batch: string, direction: string, json: boolean): Promise<{ ms: number; text: string }> {
   return sql.begin(async (tx) => {
     await tx`select app.act_as(${b.viewer}, 'trace:read')`;
     const t0 = performance.now();
-    const [r] = await tx<{ j: string }[]>`select to_json(t)::text as j from api.trace_batch(${b.brand}, ${batch}, ${direction}, 10, 10000) t`;
+    const [r] = json
+      ? await tx<{ j: string }[]>`select to_json(t)::text as j from api.trace_batch(${b.brand}, ${batch}, ${direction}, 10, 10000) t`
+      : await tx<{ j: string }[]>`select json_build_object('edge_count', t.edge_count, 'node_count', t.node_count, 'truncated', t.truncated)::text as j
+                                    from api.trace_batch(${b.brand}, ${batch}, ${direction}, 10, 10000) t`;
     return { ms: performance.now() - t0, text: r!.j };
   }) as Promise<{ ms: number; text: string }>;
 }
 
 async function measure(sql: Sql, b: TraceBrand, lines: number, samples: number, pick: () => number) {
-  const down: number[] = [];
+  const call: number[] = [];
+  const json: number[] = [];
   const both: number[] = [];
-  let shapeDown = { edges: 0, nodes: 0, truncated: true, bytes: 0 };
-  let shapeBoth = { edges: 0, nodes: 0 };
+  let shape = { edges: 0, nodes: 0, truncated: true, bytes: 0, bothEdges: 0, bothNodes: 0 };
   // warm-up: plans cached, pages in memory
-  for (let i = 0; i < 3; i++) await timedTrace(sql, b, (await b.root(0)), 'down');
+  for (let i = 0; i < 3; i++) await timedTrace(sql, b, await b.root(0), 'down', true);
   for (let i = 0; i < samples; i++) {
+    const root = await b.root(Math.floor(pick() * lines));
+    call.push((await timedTrace(sql, b, root, 'down', false)).ms);
+    const d = await timedTrace(sql, b, root, 'down', true);
+    json.push(d.ms);
     const line = Math.floor(pick() * lines);
-    const d = await timedTrace(sql, b, await b.root(line), 'down');
-    down.push(d.ms);
-    const m = await timedTrace(sql, b, await b.node(line, 5, Math.floor(pick() * 500)), 'both');
+    const m = await timedTrace(sql, b, await b.node(line, 5, Math.floor(pick() * 500)), 'both', true);
     both.push(m.ms);
     if (i === 0) {
       const t = JSON.parse(d.text) as { edge_count: number; node_count: number; truncated: boolean };
-      shapeDown = { edges: t.edge_count, nodes: t.node_count, truncated: t.truncated, bytes: d.text.length };
       const u = JSON.parse(m.text) as { edge_count: number; node_count: number };
-      shapeBoth = { edges: u.edge_count, nodes: u.node_count };
+      shape = { edges: t.edge_count, nodes: t.node_count, truncated: t.truncated, bytes: d.text.length, bothEdges: u.edge_count, bothNodes: u.node_count };
     }
   }
   return {
-    down: { ...lat(summarize(down)), edges_returned: shapeDown.edges, nodes_returned: shapeDown.nodes, truncated: shapeDown.truncated, json_bytes: shapeDown.bytes },
-    both: { ...lat(summarize(both)), edges_returned: shapeBoth.edges, nodes_returned: shapeBoth.nodes },
+    down_call: lat(summarize(call)),
+    down: { ...lat(summarize(json)), edges_returned: shape.edges, nodes_returned: shape.nodes, truncated: shape.truncated, json_bytes: shape.bytes },
+    both: { ...lat(summarize(both)), edges_returned: shape.bothEdges, nodes_returned: shape.bothNodes },
   };
 }
 
@@ -95,16 +103,22 @@ async function counts(sql: Sql, brand: string): Promise<{ batches: number; edges
 }
 
 function markdown(r: Omit<TraceBenchResult, 'markdown'>): string {
+  const n = (x: number) => x.toLocaleString('en');
   const row = (s: TraceStep) =>
-    `| ${s.lines} | ${s.edges.toLocaleString('en')} | ${s.batches.toLocaleString('en')} | ${s.down.p50_ms} / ${s.down.p95_ms} | ${s.down.edges_returned.toLocaleString('en')} edges, ${s.down.nodes_returned.toLocaleString('en')} nodes, ${(s.down.json_bytes / 1e6).toFixed(1)} MB${s.down.truncated ? ', truncated' : ''} | ${s.both.p50_ms} / ${s.both.p95_ms} (${s.both.edges_returned} edges) | ${Math.round(s.generate_seconds)} s |`;
+    `| ${s.lines} | ${n(s.edges)} | ${n(s.batches)} | ${s.down_call.p50_ms} / ${s.down_call.p95_ms} | ${s.down.p50_ms} / ${s.down.p95_ms} | ` +
+    `${n(s.down.edges_returned)} edges, ${n(s.down.nodes_returned)} nodes, ${(s.down.json_bytes / 1e6).toFixed(1)} MB${s.down.truncated ? ', truncated' : ''} | ` +
+    `${s.both.p50_ms} / ${s.both.p95_ms} (${s.both.edges_returned} edges, ${s.both.nodes_returned} nodes) | ${Math.round(s.generate_seconds)} s |`;
+  const table = [
+    '| lines | edges in the brand | batches in the brand | whole line, call only: p50 / p95 ms | whole line, call + JSON: p50 / p95 ms | returned | level-5 batch, both ways, call + JSON: p50 / p95 ms | generation |',
+    '| --: | --: | --: | --: | --: | :-- | --: | --: |',
+    ...r.steps.map(row),
+  ].join('\n');
   return [
     'One brand. A *line* is a lot received and 10 levels made from it: 1,000 batches at level 1, then 500 per level, each made from two batches of the level above — 5,501 batches and exactly 10,000 edges (production events, a stock row per batch). Lines are added step by step; at the end plain batches fill the table. ' +
-      'Timed as a viewer through the SQL door (`act_as` + `select to_json(t) from api.trace_batch(…)`, as the gateway runs it; only that statement), a random line per sample, after 3 warm-up calls.',
-    '| lines | edges in the brand | batches in the brand | `trace_batch(root, down)` p50 / p95 ms | returned | `trace_batch(level-5 batch, both)` p50 / p95 ms | generation |',
-    '| --: | --: | --: | --: | :-- | --: | --: |',
-    ...r.steps.map(row),
-    `Growth of the whole-line trace p50 from the first to the last step: **${r.growth_p50_ratio}×**. After the last step: ${r.batches_total.toLocaleString('en')} batches (filled in ${Math.round(r.fill_seconds)} s), ${r.edges_total.toLocaleString('en')} edges.`,
-    `**recall_batch** of a lot with ${r.recall.downstream_batches.toLocaleString('en')} downstream batches (10 levels × 100, stock at two locations), as an admin, each its own committed transaction (walk, lock, update ${r.recall.downstream_batches + 1} batches, record, build the report), ${r.recall.recalls} recalls: p50 **${r.recall.p50_ms} ms**, max ${r.recall.max_ms} ms.`,
+      'Timed as a viewer through the SQL door (`act_as`, then `api.trace_batch(root, \'down\', 10, 10000)` of a random line; only that statement), after 3 warm-up calls: *call only* reads three scalars of the result, *call + JSON* renders all of it with `to_json` as the gateway does.',
+    table,
+    `Growth of the whole-line trace (call + JSON) p50 from the first to the last step: **${r.growth_p50_ratio}×**. After the last step: ${n(r.batches_total)} batches (filled in ${Math.round(r.fill_seconds)} s), ${n(r.edges_total)} edges.`,
+    `**recall_batch** of a lot with ${n(r.recall.downstream_batches)} downstream batches (10 levels × 100, stock at two locations), as an admin, each in its own committed transaction (walk, lock and update ${n(r.recall.downstream_batches + 1)} batches, record, build the report), ${r.recall.recalls} recalls: p50 **${r.recall.p50_ms} ms**, p95 ${r.recall.p95_ms} ms, max ${r.recall.max_ms} ms.`,
   ].join('\n\n');
 }
 
@@ -133,7 +147,7 @@ export async function run(opts: TraceBenchOptions = {}): Promise<TraceBenchResul
       const c = await counts(sql, b.brand);
       const m = await measure(sql, b, lines, samples, pick);
       steps.push({ lines, edges: c.edges, batches: c.batches, generate_seconds, ...m });
-      log(`trace: ${lines} lines (${c.edges} edges, ${c.batches} batches): down p50 ${m.down.p50_ms} ms p95 ${m.down.p95_ms} ms; both p50 ${m.both.p50_ms} ms`);
+      log(`trace: ${lines} lines (${c.edges} edges, ${c.batches} batches): whole line p50 ${m.down_call.p50_ms} ms (+JSON ${m.down.p50_ms} ms), p95 ${m.down_call.p95_ms} ms (+JSON ${m.down.p95_ms} ms); both p50 ${m.both.p50_ms} ms`);
     }
     const t1 = performance.now();
     await fillBatches(sql, b, targetBatches, log);

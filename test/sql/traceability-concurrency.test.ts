@@ -130,7 +130,7 @@ describe('traceability under concurrency', () => {
     try {
       await t1`begin`;
       await t2`begin`;
-      const [{ pid }] = await t2<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      const pid = (await t2<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
       await t1`insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, kind, quantity) values (${rb}, ${x!}, ${y!}, ${ev!.id}, 'production', 1)`;
       // each alone is fine; together they are x → y → x
       const second = t2`insert into data.genealogy_edges (brand_id, input_batch_id, output_batch_id, event_id, kind, quantity) values (${rb}, ${y!}, ${x!}, ${ev!.id}, 'production', 1)`
@@ -166,7 +166,7 @@ describe('traceability under concurrency', () => {
         const a = await first[1](c1 as unknown as TransactionSql);
         await c2`begin`;
         await c2`select app.act_as(${second[0].sub}, null)`;
-        const [{ pid }] = await c2<{ pid: number }[]>`select pg_backend_pid() as pid`;
+        const pid = (await c2<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
         const b = second[1](c2 as unknown as TransactionSql).then((v) => ({ ok: true as const, v }), (e: { code?: string; detail?: string }) =>
           ({ ok: false as const, code: e.code, rule: JSON.parse(e.detail || '{}').rule as string }));
         for (const deadline = Date.now() + 20_000; ;) {

@@ -10,32 +10,37 @@ returns api.trace
 language sql stable security invoker set search_path = ''
 as $$
   select app.trace_batch_check(_brand_id, _batch_id, _direction, _max_depth, _max_edges);
-  -- walk: breadth-first over (brand, input) → output downwards and (brand, output) → input upwards, both at once,
-  -- carrying each edge's own columns (no second pass over the edges); UNION drops a row seen before and depth is
-  -- capped, so the walk ends even on a cyclic graph. Reading at most _max_edges + 1 of its rows stops the walk
-  -- there (the rest is never computed). Per-node figures are index lookups (lateral), linear in the nodes.
-  with recursive walk (dir, input_batch_id, output_batch_id, event_id, kind, quantity, unit, created_at, depth) as (
-    select d.dir, e.input_batch_id, e.output_batch_id, e.event_id, e.kind, e.quantity, e.unit, e.created_at, 1
-      from (values ('down'), ('up')) as d (dir)
-      cross join lateral (
-        select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at from data.genealogy_edges x
-         where d.dir = 'down' and _direction in ('down', 'both') and x.brand_id = _brand_id and x.input_batch_id = _batch_id
-        union all
-        select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at from data.genealogy_edges x
-         where d.dir = 'up' and _direction in ('up', 'both') and x.brand_id = _brand_id and x.output_batch_id = _batch_id) e
+  -- Two breadth-first walks in one statement: down over (brand, input) → output, up over (brand, output) → input,
+  -- each carrying its edges' own columns (no second pass over the edges). UNION drops a row seen before and depth
+  -- is capped, so a walk ends even on a cyclic graph; reading at most _max_edges + 1 rows of a walk stops it there
+  -- (the rest is never computed). Each step is an index lookup per batch (lateral, fenced by OFFSET 0 so the planner
+  -- never scans the brand's whole genealogy to join it); per-node figures are index lookups too, linear in the nodes.
+  with recursive down (input_batch_id, output_batch_id, event_id, kind, quantity, unit, created_at, depth) as (
+    select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at, 1
+      from data.genealogy_edges x
+     where _direction in ('down', 'both') and x.brand_id = _brand_id and x.input_batch_id = _batch_id
     union
-    select w.dir, e.input_batch_id, e.output_batch_id, e.event_id, e.kind, e.quantity, e.unit, e.created_at, w.depth + 1
-      from walk w
-      cross join lateral (
-        select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at from data.genealogy_edges x
-         where w.dir = 'down' and x.brand_id = _brand_id and x.input_batch_id = w.output_batch_id
-        union all
-        select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at from data.genealogy_edges x
-         where w.dir = 'up' and x.brand_id = _brand_id and x.output_batch_id = w.input_batch_id) e
-     where w.depth < _max_depth
+    select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at, d.depth + 1
+      from down d
+      cross join lateral (select * from data.genealogy_edges x
+                           where x.brand_id = _brand_id and x.input_batch_id = d.output_batch_id offset 0) x
+     where d.depth < _max_depth
+  ), up (input_batch_id, output_batch_id, event_id, kind, quantity, unit, created_at, depth) as (
+    select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at, 1
+      from data.genealogy_edges x
+     where _direction in ('up', 'both') and x.brand_id = _brand_id and x.output_batch_id = _batch_id
+    union
+    select x.input_batch_id, x.output_batch_id, x.event_id, x.kind, x.quantity, x.unit, x.created_at, u.depth + 1
+      from up u
+      cross join lateral (select * from data.genealogy_edges x
+                           where x.brand_id = _brand_id and x.output_batch_id = u.input_batch_id offset 0) x
+     where u.depth < _max_depth
+  ), walk as (
+    select 'down'::text as dir, d.*, d.output_batch_id as far from (select * from down limit _max_edges + 1) d
+    union all
+    select 'up'::text, u.*, u.input_batch_id from (select * from up limit _max_edges + 1) u
   ), seen as materialized (
-    select w.*, case w.dir when 'down' then w.output_batch_id else w.input_batch_id end as far, row_number() over () as n
-      from (select * from walk limit _max_edges + 1) w
+    select w.*, row_number() over (order by w.depth) as n from walk w
   ), kept as materialized (
     select * from seen where n <= _max_edges
   ), edges as materialized (
