@@ -1,7 +1,7 @@
 // One case list for traceability (production, split, merge, trace, recall), run through two doors:
 // test/sql/traceability.test.ts (app.act_as) and test/http/traceability.test.ts (the gateway).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { details, expectError, must, type Door, type DoorResult } from './core.ts';
+import { details, expectError, must, type Door, type DoorResult } from '../support/door.ts';
 
 export const TRACE_USERS = {
   olga: { sub: 'tr-olga' }, // owner of A

@@ -1,7 +1,8 @@
 // Helpers for concurrency tests: one call in its own committed transaction through the SQL door (failures
 // returned, not thrown), a barrier that starts calls together, and a tally of the outcomes.
 import type { Sql, TransactionSql } from 'postgres';
-import { asUser, type Who } from './db.ts';
+import { asUser } from './db.ts';
+import type { Who } from './door.ts';
 
 export interface Outcome<T> {
   ok: boolean;
