@@ -14,7 +14,6 @@ declare
   v_event uuid;
   v_parent data.batches;
   v_el jsonb;
-  v_key text;
   v_f text;
   v_i integer := 0;
   v_number text;
@@ -39,14 +38,7 @@ begin
   end if;
   for v_el in select e from jsonb_array_elements(_parts) e loop
     v_f := format('_parts[%s]', v_i);
-    if jsonb_typeof(v_el) <> 'object' then
-      perform app.invalid(v_f, 'object', format('%s must be an object {quantity, batch_number?, location_id?}', v_f));
-    end if;
-    for v_key in select jsonb_object_keys(v_el) loop
-      if v_key not in ('quantity', 'batch_number', 'location_id') then
-        perform app.invalid(v_f || '.' || v_key, 'unknown_key', format('%s.%s is not a part field; allowed: quantity, batch_number, location_id', v_f, v_key));
-      end if;
-    end loop;
+    perform app.check_keys(v_el, v_f, array['quantity', 'batch_number', 'location_id']);
     if v_el -> 'quantity' is null or jsonb_typeof(v_el -> 'quantity') = 'null' then
       perform app.invalid(v_f || '.quantity', 'required', format('%s.quantity is required', v_f));
     end if;
