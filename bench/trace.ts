@@ -8,7 +8,7 @@
 // DAG of 10 levels below one received lot — 1,000 batches at level 1 made from the lot, then 500 batches per
 // level each made from two of the level above — so a line is 5,501 batches and exactly 10,000 edges, with a
 // production event per output and a stock row per batch. Lines are added step by step (1 → 10 → 100 lines:
-// 10k → 100k → 1M edges), then plain batches fill the table up to 1,000,000 batches.
+// 10k → 100k → 1M edges), then plain batches fill the table up to 1,000,000 batches and the traces are timed again.
 // At every step: trace_batch(root of a random line, 'down', 10 levels, 10,000 edges) — the whole line — and
 // trace_batch(a random level-5 batch, 'both'), timed as a viewer through the SQL door (act_as + the call +
 // to_json of the result, as the gateway runs it), only the call's statement.
@@ -114,7 +114,7 @@ function markdown(r: Omit<TraceBenchResult, 'markdown'>): string {
     ...r.steps.map(row),
   ].join('\n');
   return [
-    'One brand. A *line* is a lot received and 10 levels made from it: 1,000 batches at level 1, then 500 per level, each made from two batches of the level above — 5,501 batches and exactly 10,000 edges (production events, a stock row per batch). Lines are added step by step; at the end plain batches fill the table. ' +
+    'One brand. A *line* is a lot received and 10 levels made from it: 1,000 batches at level 1, then 500 per level, each made from two batches of the level above — 5,501 batches and exactly 10,000 edges (production events, a stock row per batch). Lines are added step by step; then plain batches fill the table and the traces are timed once more (last row; its generation column is the fill). ' +
       'Timed as a viewer through the SQL door (`act_as`, then `api.trace_batch(root, \'down\', 10, 10000)` of a random line; only that statement), after 3 warm-up calls: *call only* reads three scalars of the result, *call + JSON* renders all of it with `to_json` as the gateway does.',
     table,
     `Growth of the whole-line trace (call + JSON) p50 from the first to the last step: **${r.growth_p50_ratio}×**. After the last step: ${n(r.batches_total)} batches (filled in ${Math.round(r.fill_seconds)} s), ${n(r.edges_total)} edges.`,
@@ -153,6 +153,11 @@ export async function run(opts: TraceBenchOptions = {}): Promise<TraceBenchResul
     await fillBatches(sql, b, targetBatches, log);
     const fill_seconds = (performance.now() - t1) / 1000;
     const total = await counts(sql, b.brand);
+    // the same traces once more, now that plain batches fill the table
+    const lastLines = steps.at(-1)!.lines;
+    const m = await measure(sql, b, lastLines, samples, pick);
+    steps.push({ lines: lastLines, edges: total.edges, batches: total.batches, generate_seconds: fill_seconds, ...m });
+    log(`trace: after filling to ${total.batches} batches: whole line p50 ${m.down_call.p50_ms} ms (+JSON ${m.down.p50_ms} ms)`);
 
     const recallRoots = await addRecallLines(sql, b, recalls, log);
     const times: number[] = [];

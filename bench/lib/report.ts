@@ -355,7 +355,7 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
   if (extra.fixesFile && existsSync(extra.fixesFile)) lines.push(readFileSync(extra.fixesFile, 'utf8').trim());
   lines.push(
     '## How to run\n\n' +
-      '```sh\nnpm run bench                 # everything (< 25 min on 2 cores); writes this file and bench/results/latest.json\n' +
+      '```sh\nnpm run bench                 # everything (< 30 min on 2 cores); writes this file and bench/results/latest.json\n' +
       'npm run bench -- --quick      # smoke run (< 2 min, small sizes); writes bench/results/quick.json only\n' +
       'npm run bench -- rls growth   # some sections; merged into latest.json and this file\n```\n\n' +
       'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials`, `trace` (bench/sync.ts, inventory.ts, serials.ts, trace.ts: each exports `run(opts)`; ' +

@@ -84,6 +84,21 @@ begin
 end
 $$;
 
+-- The input lines of a production or merge: [{batch_id, quantity > 0}], 1–100, one per batch (400 naming
+-- `_inputs[i].<key>` otherwise); returned with their index, sorted by batch_id.
+create or replace function app.genealogy_inputs(_inputs jsonb)
+returns jsonb
+language plpgsql immutable security invoker set search_path = ''
+as $$
+declare v jsonb := app.parse_transfer_lines(_inputs, '_inputs');
+begin
+  if jsonb_array_length(v) > 100 then
+    perform app.invalid('_inputs', 'max_items', '_inputs must have at most 100 lines');
+  end if;
+  return v;
+end
+$$;
+
 -- trace_batch's argument checks (it is a single SQL query otherwise): who may read, bounds, the batch exists.
 create or replace function app.trace_batch_check(_brand_id uuid, _batch_id uuid, _direction text, _max_depth integer, _max_edges integer)
 returns void
@@ -306,6 +321,6 @@ alter function app.genealogy_check_batches(uuid, text, jsonb, jsonb) owner to lo
 revoke execute on function app.genealogy_record(uuid, text, uuid, jsonb, jsonb, jsonb, text),
   app.genealogy_check_batches(uuid, text, jsonb, jsonb) from public;
 grant execute on function app.genealogy_lock(uuid), app.genealogy_cycle(uuid, uuid[], uuid[]),
-  app.trace_batch_check(uuid, uuid, text, integer, integer),
+  app.trace_batch_check(uuid, uuid, text, integer, integer), app.genealogy_inputs(jsonb),
   app.genealogy_free_number(uuid, uuid, text, text[]), app.tg__genealogy_no_cycle() to authenticated, lotline_auth;
 grant execute on function app.genealogy_record(uuid, text, uuid, jsonb, jsonb, jsonb, text) to authenticated;

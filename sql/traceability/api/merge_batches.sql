@@ -25,10 +25,7 @@ begin
   if _location_id is null then
     perform app.invalid('_location_id', 'required', '_location_id is required');
   end if;
-  v_inputs := app.parse_transfer_lines(_inputs, '_inputs');
-  if jsonb_array_length(v_inputs) > 100 then
-    perform app.invalid('_inputs', 'max_items', '_inputs must have at most 100 lines');
-  end if;
+  v_inputs := app.genealogy_inputs(_inputs);
   if _into_batch_id is null and jsonb_array_length(v_inputs) < 2 then
     perform app.invalid('_inputs', 'min_items', '_inputs must name at least two batches (or one, with _into_batch_id)');
   end if;

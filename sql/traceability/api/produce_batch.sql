@@ -33,10 +33,7 @@ begin
   if _kind is null or _kind not in ('production', 'repack') then
     perform app.invalid('_kind', 'enum', '_kind must be production or repack');
   end if;
-  v_inputs := app.parse_transfer_lines(_inputs, '_inputs');
-  if jsonb_array_length(v_inputs) > 100 then
-    perform app.invalid('_inputs', 'max_items', '_inputs must have at most 100 lines');
-  end if;
+  v_inputs := app.genealogy_inputs(_inputs);
   if _quantity is null then
     perform app.invalid('_quantity', 'required', '_quantity is required');
   end if;
