@@ -128,7 +128,7 @@ export async function run(opts: TraceBenchOptions = {}): Promise<TraceBenchResul
   const quick = opts.quick ?? false;
   const stepLines = quick ? [1, 3] : [1, 10, 100];
   const targetBatches = quick ? 50_000 : 1_000_000;
-  const samples = quick ? 20 : 100;
+  const samples = quick ? 10 : 30;
   const recalls = quick ? 3 : 10;
   const left = () => (opts.deadline ?? Number.POSITIVE_INFINITY) - Date.now();
   const sql = postgres(opts.adminUrl, { max: 2, onnotice: () => {} });
