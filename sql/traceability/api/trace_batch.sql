@@ -41,7 +41,7 @@ as $$
     select 'up'::text, u.*, u.input_batch_id from (select * from up limit _max_edges + 1) u
   ), seen as materialized (
     select w.*, row_number() over (order by w.depth) as n from walk w
-  ), kept as (
+  ), kept as materialized (
     select * from seen where n <= _max_edges
   ), edges as materialized (
     select distinct on (k.dir, k.input_batch_id, k.output_batch_id, k.event_id) k.*
@@ -50,15 +50,6 @@ as $$
     select _batch_id as batch_id, 'root'::text as dir, 0 as depth
     union all
     (select distinct on (k.far) k.far, k.dir, k.depth from kept k where k.far <> _batch_id order by k.far, k.depth)
-  ), stock as materialized (
-    -- the nodes' stock in one pass: an index lookup per node, the few locations joined once
-    select s.batch_id, sum(s.quantity) as quantity,
-           array_agg(row(s.location_id, l.name, s.quantity, s.committed, s.available)::api.stock_at order by l.name, s.location_id) as at
-      from nodes n
-      cross join lateral (select * from data.stock s
-                           where s.brand_id = _brand_id and s.batch_id = n.batch_id and s.quantity > 0 offset 0) s
-      join data.locations l on l.brand_id = _brand_id and l.id = s.location_id
-     group by s.batch_id
   ), flags as materialized (
     select (select count(*) from seen) > _max_edges as by_edges,
            exists (select from kept k
@@ -79,7 +70,11 @@ as $$
                 join data.batches b on b.brand_id = _brand_id and b.id = n.batch_id
                 join data.products p on p.brand_id = b.brand_id and p.id = b.product_id
                 left join data.suppliers sup on sup.brand_id = p.brand_id and sup.id = p.supplier_id
-                left join stock st on st.batch_id = n.batch_id),
+                left join lateral (select sum(s.quantity) as quantity,
+                                          array_agg(row(s.location_id, l.name, s.quantity, s.committed, s.available)::api.stock_at
+                                                    order by l.name, s.location_id) as at
+                                     from data.stock s join data.locations l on l.brand_id = s.brand_id and l.id = s.location_id
+                                    where s.brand_id = _brand_id and s.batch_id = n.batch_id and s.quantity > 0) st on true),
              (select coalesce(array_agg(row(e.input_batch_id, e.output_batch_id, e.event_id, e.kind, e.quantity, e.unit, e.dir, e.depth,
                                             e.created_at)::api.trace_edge
                                         order by e.depth, e.dir, e.input_batch_id, e.output_batch_id, e.event_id), '{}')
