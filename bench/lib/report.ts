@@ -309,6 +309,19 @@ function summary(res: Results): string {
     if (typeof mint === 'number') rows.push(['Serials: random serial numbers minted/s (100,000 in one call; through a job)', '≥ 50,000/s', `${f(mint, 0)}/s; job ${typeof job === 'number' ? `${f(job, 0)}/s` : '–'}`, mint >= 50_000 ? 'met' : 'not met']);
     if (typeof p50 === 'number') rows.push([`Serials: \`resolve_serial\` over HTTP with ${f(dig(ser, 'total_serials'), 0)} serials`, 'reported', `p50 ${ms(p50)} ms, p99 ${ms(p99)} ms`, '–']);
   }
+  const tr = ok('trace');
+  if (tr) {
+    const steps = dig(tr, 'steps') as { edges: number; batches: number; down: { p95_ms: number; p50_ms: number }; down_call: { p95_ms: number } }[] | undefined;
+    const first = steps?.[0];
+    const last = steps?.at(-1);
+    if (first && last) {
+      rows.push([`Trace: \`trace_batch\` of 10 levels / 10,000 edges, p95 at ${f(last.edges, 0)} edges (call only; + JSON)`, '< 20 ms',
+        `${ms(last.down_call.p95_ms)} ms; ${ms(last.down.p95_ms)} ms`, mark(last.down.p95_ms < 20)]);
+      rows.push([`Trace growth ${f(first.edges, 0)} → ${f(last.edges, 0)} edges (p50, + JSON)`, 'flat', `${f(dig(tr, 'growth_p50_ratio'))}×`, '–']);
+    }
+    const rc = dig(tr, 'recall.p50_ms');
+    if (typeof rc === 'number') rows.push([`Recall: \`recall_batch\` of a lot with ${f(dig(tr, 'recall.downstream_batches'), 0)} downstream batches (p50; max)`, '< 1 s', `${ms(rc)} ms; ${ms(dig(tr, 'recall.max_ms'))} ms`, mark((dig(tr, 'recall.max_ms') as number) < 1000)]);
+  }
   return table(['goal', 'target', 'measured', ''], rows, [':--', ':--', ':--', ':--']);
 }
 
@@ -340,14 +353,15 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
   lines.push(externalSection('## 4. Contention: `accept_transfer` and stock moves from 32 clients', 'inventory', res.sections.inventory));
   lines.push(growthSection(res.sections.growth));
   lines.push(externalSection('## 6. Serials: minting and `resolve_serial` latency', 'serials', res.sections.serials));
+  lines.push(externalSection('## 7. Traceability: `trace_batch` over a deep genealogy, `recall_batch`', 'trace', res.sections.trace));
   if (extra.fixesFile && existsSync(extra.fixesFile)) lines.push(readFileSync(extra.fixesFile, 'utf8').trim());
   lines.push(
     '## How to run\n\n' +
-      '```sh\nnpm run bench                 # everything (< 15 min on 2 cores); writes this file and bench/results/latest.json\n' +
+      '```sh\nnpm run bench                 # everything (< 30 min on 2 cores); writes this file and bench/results/latest.json\n' +
       'npm run bench -- --quick      # smoke run (< 2 min, small sizes); writes bench/results/quick.json only\n' +
       'npm run bench -- rls growth   # some sections; merged into latest.json and this file\n' +
       'npm run bench -- --time-factor=3 growth rls   # every time limit × 3, for a machine busy with other work\n```\n\n' +
-      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials` (bench/sync.ts, inventory.ts, serials.ts: each exports `run(opts)`; ' +
+      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials`, `trace` (bench/sync.ts, inventory.ts, serials.ts, trace.ts: each exports `run(opts)`; ' +
       'a missing module is reported as skipped). Each section runs in its own process against its own database cloned from a migrated template, with a time limit; ' +
       'the harness stops every child process and the embedded cluster on exit, error or Ctrl-C.',
   );

@@ -107,6 +107,26 @@ begin
   return _value;
 end
 $$;
+-- One element of a JSON array argument: an object whose keys are all in _allowed. 22023 naming _field
+-- (rule object) or `_field.key` (rule unknown_key).
+create or replace function app.check_keys(_value jsonb, _field text, _allowed text[])
+returns jsonb
+language plpgsql immutable security invoker set search_path = ''
+as $$
+declare v_key text;
+begin
+  if jsonb_typeof(_value) is distinct from 'object' then
+    perform app.invalid(_field, 'object', format('%s must be an object {%s}', _field, array_to_string(_allowed, ', ')));
+  end if;
+  select k into v_key from jsonb_object_keys(_value) k where not (k = any (_allowed)) order by k limit 1;
+  if found then
+    perform app.invalid(_field || '.' || v_key, 'unknown_key',
+                        format('%s.%s is not a field here; allowed: %s', _field, v_key, array_to_string(_allowed, ', ')));
+  end if;
+  return _value;
+end
+$$;
+
 
 -- A number in [_min, _max] (paging limits): 22023 rule range, "<field> must be between <min> and <max>".
 create or replace function app.check_between(_value numeric, _field text, _min numeric, _max numeric)
@@ -136,7 +156,7 @@ end
 $$;
 
 grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
-  app.check_text(text, text, integer, boolean), app.check_object(jsonb, text),
+  app.check_text(text, text, integer, boolean), app.check_object(jsonb, text), app.check_keys(jsonb, text, text[]),
   app.check_between(numeric, text, numeric, numeric), app.check_min_max(numeric, text, numeric, numeric) to authenticated, anon;
 -- the definers (owned by lotline_auth) validate their arguments with these
 grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),

@@ -46,6 +46,8 @@ grant select, insert, update on data.stock to lotline_auth;
 -- What the inventory definers (owned by lotline_auth, BYPASSRLS) read or write in the core tables:
 -- batches and products to validate lines and name batches in errors; the brand counters for TR-/IN- numbers.
 grant select on data.batches, data.products to lotline_auth;
+-- app.assert_stock_usable locks batch rows FOR SHARE, which needs an UPDATE privilege on some column
+grant update (status) on data.batches to lotline_auth;
 grant select, insert, update (value) on data.brand_counters to lotline_auth;
 
 -- data.stock_movements ----------------------------------------------------------------------------

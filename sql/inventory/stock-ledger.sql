@@ -9,6 +9,11 @@
 --
 -- Locking (ERPNext's and Odoo's lessons, notes/perf-reliability-anchors.md §5.4), always in this order:
 --   1. the transfer row (select … for update) when the operation is on a transfer;
+--   1b. batch rows, in (product_id, batch_number) order: FOR SHARE by app.assert_stock_usable
+--      (stock-usable.sql) on every path that takes stock — reservations, accepts, productions — so a recall
+--      (which updates them) and such a path exclude each other; receipts create and update batches in that
+--      order too. The genealogy writers take the brand's genealogy lock just before these
+--      (sql/traceability/genealogy.sql);
 --   2. location rows `for share` when stock may be put into them (archive_location takes the row
 --      `for update`, so a location cannot be archived under a running receipt or transfer);
 --   3. the brand counter row (transfer / inbound number) when the call creates one. Before the stock
@@ -57,11 +62,13 @@ $$;
 -- _reasons[i]); movements of one balance apply in array order and each ledger row records the balance
 -- after it. The caller holds the advisory locks of every (batch, location) and has checked availability;
 -- the table constraints are the last line of defence (quantity >= 0, committed >= 0, committed <= quantity).
--- Internal (no grant): runs as lotline_auth inside the inventory definers.
+-- _inbound_id / _transfer_id / _trace_event_id: what caused the movements (receipts, transfers, genealogy events).
+-- Internal (no grant): runs as lotline_auth inside the inventory and traceability definers.
+drop function if exists app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid);
 create or replace function app.stock_apply(
   _brand_id uuid, _kinds text[], _batch_ids uuid[], _location_ids uuid[],
   _quantity_deltas numeric[], _committed_deltas numeric[], _reasons text[] default null,
-  _inbound_id uuid default null, _transfer_id uuid default null
+  _inbound_id uuid default null, _transfer_id uuid default null, _trace_event_id uuid default null
 )
 returns integer
 language plpgsql volatile security invoker set search_path = ''
@@ -92,10 +99,10 @@ begin
     returning s.batch_id, s.location_id, s.quantity, s.committed
   )
   insert into data.stock_movements (brand_id, kind, batch_id, location_id, quantity_delta, committed_delta,
-                                    quantity_after, committed_after, reason, inbound_id, transfer_id, actor)
+                                    quantity_after, committed_after, reason, inbound_id, transfer_id, trace_event_id, actor)
   select _brand_id, m.kind, m.batch_id, m.location_id, m.dq, m.dc,
          u.quantity - coalesce(sum(m.dq) over later, 0), u.committed - coalesce(sum(m.dc) over later, 0),
-         m.reason, _inbound_id, _transfer_id, coalesce(app.current_user_id(), 'system')
+         m.reason, _inbound_id, _transfer_id, _trace_event_id, coalesce(app.current_user_id(), 'system')
     from m join u on u.batch_id = m.batch_id and u.location_id = m.location_id
   window later as (partition by m.batch_id, m.location_id order by m.ord rows between 1 following and unbounded following)
    order by m.ord;
@@ -124,7 +131,7 @@ begin
   return _prefix || '-' || case when v < 1000000 then lpad(v::text, 6, '0') else v::text end;
 end
 $$;
--- 404 naming the first line whose batch is not in the brand. _lines: [{batch_id, index}]. Internal.
+-- 404 naming the first line whose batch is not in the brand (or not visible to the caller). _lines: [{batch_id, index}].
 create or replace function app.inventory_check_batches(_brand_id uuid, _lines jsonb, _field text default '_lines')
 returns void
 language plpgsql volatile security invoker set search_path = ''
@@ -142,8 +149,9 @@ end
 $$;
 
 -- Raise 409 PT409 when some lines need more than is available at the location. _needs:
--- [{batch_id, index, requested, need}] where need is what must still be reserved (requested minus what
--- this transfer already holds). The message names the first batch and its shortfall; details list all.
+-- [{batch_id, index, requested, need, field?}] where need is what must still be reserved (requested minus what
+-- this transfer already holds) and field, when given, names the argument instead of `_field[index].quantity`.
+-- The message names the first batch and its shortfall; details list all.
 -- Call while holding the advisory locks. Internal (no grant).
 create or replace function app.stock_check_available(_brand_id uuid, _location_id uuid, _needs jsonb, _field text default '_lines')
 returns void
@@ -155,11 +163,11 @@ declare
   v_location text;
 begin
   select jsonb_agg(jsonb_build_object(
-           'field', format('%s[%s].quantity', _field, n.index), 'batch_id', n.batch_id, 'batch_number', b.batch_number,
+           'field', coalesce(n.field, format('%s[%s].quantity', _field, n.index)), 'batch_id', n.batch_id, 'batch_number', b.batch_number,
            'requested', n.requested, 'available', n.requested - n.need + coalesce(s.available, 0),
            'shortfall', n.need - coalesce(s.available, 0)) order by n.index)
     into v_short
-    from jsonb_to_recordset(_needs) as n (batch_id uuid, index integer, requested numeric, need numeric)
+    from jsonb_to_recordset(_needs) as n (batch_id uuid, index integer, requested numeric, need numeric, field text)
     left join data.stock s on s.brand_id = _brand_id and s.batch_id = n.batch_id and s.location_id = _location_id
     left join data.batches b on b.brand_id = _brand_id and b.id = n.batch_id
    where n.need > 0 and n.need > coalesce(s.available, 0);
@@ -178,12 +186,14 @@ end
 $$;
 -- Internal helpers run as lotline_auth inside the definers; nobody else may call them.
 alter function app.stock_lock(uuid, uuid[], uuid[]) owner to lotline_auth;
-alter function app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid) owner to lotline_auth;
+alter function app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid, uuid) owner to lotline_auth;
 alter function app.inventory_next_number(uuid, text, text) owner to lotline_auth;
 alter function app.inventory_check_batches(uuid, jsonb, text) owner to lotline_auth;
 alter function app.stock_check_available(uuid, uuid, jsonb, text) owner to lotline_auth;
 revoke execute on function app.stock_lock(uuid, uuid[], uuid[]),
-  app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid),
+  app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid, uuid),
   app.inventory_next_number(uuid, text, text), app.inventory_check_batches(uuid, jsonb, text),
   app.stock_check_available(uuid, uuid, jsonb, text) from public;
+-- a read-only check, also used by invoker api functions (traceability) before they call a definer
+grant execute on function app.inventory_check_batches(uuid, jsonb, text) to authenticated;
 grant execute on function app.stock_lock_key(uuid, uuid, uuid) to lotline_auth, authenticated;

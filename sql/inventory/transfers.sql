@@ -50,6 +50,11 @@ begin
   end if;
   perform app.inventory_check_batches(_brand_id, _lines);
   v_n := jsonb_array_length(_lines);
+  -- batch rows before the counter (stock-ledger.sql, lock order): a recalled batch cannot be reserved
+  perform app.assert_stock_usable(_brand_id,
+    array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(_lines) e order by (e ->> 'index')::integer),
+    array_fill(_from_location_id, array[v_n]),
+    array(select format('_lines[%s].batch_id', e ->> 'index') from jsonb_array_elements(_lines) e order by (e ->> 'index')::integer));
   v_number := app.inventory_next_number(_brand_id, 'transfer', 'TR');
   perform app.stock_lock(_brand_id, array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(_lines) e),
                          array_fill(_from_location_id, array[v_n]));
@@ -122,6 +127,12 @@ begin
     perform app.inventory_check_batches(_brand_id, _lines);
     select coalesce(jsonb_agg(jsonb_build_object('batch_id', l.batch_id, 'quantity', l.quantity)), '[]') into v_old
       from data.transfer_lines l where l.brand_id = _brand_id and l.transfer_id = _transfer_id;
+    -- a line that reserves more (new or increased) needs usable stock; releasing is always allowed
+    perform app.assert_stock_usable(_brand_id, array_agg(n.batch_id order by n.index), array_agg(v_t.from_location_id),
+                                    array_agg(format('_lines[%s].batch_id', n.index) order by n.index))
+       from jsonb_to_recordset(_lines) as n (batch_id uuid, quantity numeric, index integer)
+       left join jsonb_to_recordset(v_old) as o (batch_id uuid, quantity numeric) on o.batch_id = n.batch_id
+      where n.quantity > coalesce(o.quantity, 0);
     -- lock the source balances of every batch in the old or the new lines
     perform app.stock_lock(_brand_id, k.batches, array_fill(v_t.from_location_id, array[cardinality(k.batches)]))
        from (select array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(_lines || v_old) e) as batches) k;
@@ -205,6 +216,9 @@ begin
   v_n := coalesce(cardinality(v_batches), 0);
 
   if _action = 'accept' then
+    -- a transfer of recalled stock stays pending: it can be declined or cancelled, not accepted
+    perform app.assert_stock_usable(_brand_id, v_batches, array_fill(v_t.from_location_id, array[v_n]),
+                                    array_fill('_transfer_id'::text, array[v_n]));
     perform app.stock_lock(_brand_id, v_batches || v_batches,
                            array_fill(v_t.from_location_id, array[v_n]) || array_fill(v_t.to_location_id, array[v_n]));
     -- per line: release then transfer_out at the source (that order keeps committed <= quantity at every

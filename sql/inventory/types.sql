@@ -65,7 +65,7 @@ comment on type api.batch_quantity is 'Quantity, committed, available and in-tra
 create type api.stock_movement as (
   id               bigint,
   brand_id         uuid,
-  kind             text,         -- receipt | adjustment | transfer_out | transfer_in | reservation | release
+  kind             text,         -- receipt | adjustment | transfer_out | transfer_in | reservation | release | consumption | production
   batch_id         uuid,
   location_id      uuid,
   quantity_delta   numeric,
@@ -76,7 +76,8 @@ create type api.stock_movement as (
   inbound_id       uuid,
   transfer_id      uuid,
   actor            text,
-  created_at       timestamptz
+  created_at       timestamptz,
+  trace_event_id   uuid          -- consumption | production: the genealogy event (produce_batch, split_batch, merge_batches)
 );
 comment on type api.stock_movement is 'One row of the append-only stock ledger.';
 
@@ -186,7 +187,7 @@ language sql stable security invoker set search_path = ''
 as $$
   select row(_m.id, _m.brand_id, _m.kind, _m.batch_id, _m.location_id, _m.quantity_delta, _m.committed_delta,
              _m.quantity_after, _m.committed_after, _m.reason, _m.inbound_id, _m.transfer_id, _m.actor,
-             _m.created_at)::api.stock_movement
+             _m.created_at, _m.trace_event_id)::api.stock_movement
 $$;
 
 -- One batch at one location, with what is in transit from and to it.

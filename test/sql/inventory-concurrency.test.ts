@@ -6,6 +6,7 @@ import postgres, { type Sql, type TransactionSql } from 'postgres';
 import fc from 'fast-check';
 import { asUser, createTestDb, type TestDb } from '../support/db.ts';
 import type { Who } from '../support/door.ts';
+import { barrier, call as raceCall, tally, type Outcome } from '../support/race.ts';
 
 let db: TestDb;
 let pool: Sql;
@@ -15,57 +16,8 @@ const EDITOR: Who = { sub: 'cc-editor' };
 let brand: string;
 let product: string;
 
-interface Outcome<T> {
-  ok: boolean;
-  value?: T;
-  code?: string;
-  details?: Record<string, unknown>;
-  message?: string;
-}
-
 /** One call in its own transaction; failures are returned, not thrown. */
-async function call<T>(who: Who, fn: (tx: TransactionSql) => Promise<T>, barrier?: Promise<void>): Promise<Outcome<T>> {
-  try {
-    const value = await asUser(pool, who, async (tx) => {
-      if (barrier) await barrier;
-      return fn(tx);
-    });
-    return { ok: true, value };
-  } catch (e) {
-    const pe = e as { code?: string; detail?: string; message: string };
-    if (!pe.code) throw e;
-    let details: Record<string, unknown> | undefined;
-    try {
-      details = pe.detail ? (JSON.parse(pe.detail) as Record<string, unknown>) : undefined;
-    } catch {
-      details = undefined;
-    }
-    return { ok: false, code: pe.code, details, message: pe.message };
-  }
-}
-
-/** A promise that resolves once `n` parties have arrived (each transaction open, role set). */
-function barrier(n: number): { arrive: () => Promise<void> } {
-  let count = 0;
-  let release!: () => void;
-  const all = new Promise<void>((r) => (release = r));
-  return {
-    arrive: () => {
-      count++;
-      if (count === n) release();
-      return all;
-    },
-  };
-}
-
-function tally(rs: Outcome<unknown>[]): { calls: number; ok: number; conflicts: number; other: string[] } {
-  return {
-    calls: rs.length,
-    ok: rs.filter((r) => r.ok).length,
-    conflicts: rs.filter((r) => r.code === 'PT409').length,
-    other: rs.filter((r) => !r.ok && r.code !== 'PT409').map((r) => `${r.code} ${r.message}`),
-  };
-}
+const call = <T>(who: Who, fn: (tx: TransactionSql) => Promise<T>, gate?: Promise<void>): Promise<Outcome<T>> => raceCall(pool, who, fn, gate);
 
 function report(name: string, t: ReturnType<typeof tally>): void {
   console.log(`inventory-concurrency: ${name}: calls=${t.calls} successes=${t.ok} conflicts=${t.conflicts} other=${t.other.length}`);

@@ -55,6 +55,9 @@ const BY_FUNCTION: Record<string, ArgSpec> = {
   'update_due_diligence_statement._patch': val((c) => ({ description: `${c.src.marker} statement ${c.n}`, hs_code: '1801' })),
   'list_due_diligence_statements._status': val(() => 'draft'),
   'record_due_diligence_decision._decision': val(() => 'accepted'),
+  'produce_batch._kind': val(() => 'production'),
+  'trace_batch._direction': val(() => 'both'),
+  'list_recalls._status': val(() => 'active'),
 };
 
 /** Meaning of an argument name in every function that has it. */
@@ -100,6 +103,12 @@ const BY_NAME: Record<string, ArgSpec> = {
   _claim_id: id((c) => c.src.claim),
   _job_id: id((c) => c.src.mintJob),
   _prefix: id((c) => c.src.gtin),
+  _inputs: id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
+  _parts: val(() => [{ quantity: 1 }]),
+  _output_batch_id: id((c) => c.src.producedBatch),
+  _output_location_id: id((c) => c.src.location2),
+  _into_batch_id: id((c) => c.src.batch),
+  _recall_id: id((c) => c.src.recall),
   // plain values
   _quantity: val(() => 3),
   _delta: val(() => 1),
@@ -143,6 +152,9 @@ const BY_NAME: Record<string, ArgSpec> = {
   _alphabet: val(() => '0123456789ABCDEFGHJKMNPQRSTVWXYZ'),
   _length: val(() => 12),
   _verification_number: val((c) => `VRF-${c.n}`),
+  _max_depth: val(() => 10),
+  _max_edges: val(() => 1000),
+  _include_downstream: val(() => true),
 };
 
 export function argSpec(fn: string, arg: string): ArgSpec | undefined {

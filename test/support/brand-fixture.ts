@@ -52,6 +52,9 @@ export interface BrandFx {
   claim: string;
   /** a queued mint job (no worker runs in the security tests) */
   mintJob: string;
+  /** made from `batch` by a production; recalled (recall) */
+  producedBatch: string;
+  recall: string;
 }
 
 /** The platform administrator who verifies the fixture brands' GTIN claims. */
@@ -125,6 +128,14 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
   must(await call(owner, 'import_serials', { _brand_id: b, _batch_id: batch.id, _serials: [importedSerial] }), 'import_serials');
   const serials = must<{ code: string; serial_number: string }[]>(await call(owner, 'list_batch_serials', { _brand_id: b, _batch_id: batch.id }), 'list_batch_serials');
   must(await call(owner, 'void_serial', { _brand_id: b, _batch_id: batch.id, _code: serials[1]!.code, _reason: `${marker} void` }), 'void_serial');
+  // genealogy and a recall: a batch made from the main batch, then recalled (the main batch stays usable)
+  const produced = must<{ outputs: { batch_id: string }[] }>(await call(owner, 'produce_batch', {
+    _brand_id: b, _location_id: loc.id, _inputs: [{ batch_id: batch.id, quantity: 1 }], _quantity: 2, _product_id: product.id,
+    _batch_number: `${marker}-OUT`, _note: `${marker} production note`,
+  }), 'produce_batch');
+  const producedBatch = produced.outputs[0]!.batch_id;
+  const recall = must<{ recall: { id: string } }>(await call(owner, 'recall_batch', {
+    _brand_id: b, _batch_id: producedBatch, _reason: `${marker} recall reason` }), 'recall_batch');
   const page = must<{ next_cursor: string | null }>(await call(owner, 'search_batches', { _brand_id: b, _limit: 1 }), 'search_batches');
   const moves = must<{ id: number }[]>(await call(owner, 'list_stock_movements', { _brand_id: b }), 'list_stock_movements');
   const gtin14 = product.gtin;
@@ -144,6 +155,7 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     movementId: Number(moves[0]!.id),
     claim: claim.id,
     mintJob: job.job_id,
+    producedBatch, recall: recall.recall.id,
   };
 }
 

@@ -28,6 +28,12 @@ export async function correctCalls(): Promise<void> {
   const page = await editor.rpc('search_batches', { _brand_id: brandId, _limit: 10 });
   await editor.rpc('search_batches', { _brand_id: brandId, _limit: 10, _cursor: page.next_cursor });
 
+  // traceability: nested composites come back typed
+  const trace = await editor.rpc('trace_batch', { _brand_id: brandId, _batch_id: 'b-1', _direction: 'down', _max_depth: 5 });
+  check<Equal<typeof trace, CompositeType<'trace'>>>();
+  const report = await lotline.as({ sub: 'admin-1', scope: 'recall:write' }).rpc('recall_batch', { _brand_id: brandId, _batch_id: 'b-1', _reason: 'allergen' });
+  check<Equal<typeof report, CompositeType<'recall_report'>>>();
+
   try {
     await editor.rpc('find_batch', { _brand_id: brandId, _batch_id: 'nope' });
   } catch (e) {

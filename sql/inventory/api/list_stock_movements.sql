@@ -26,5 +26,5 @@ begin
 end
 $$;
 comment on function api.list_stock_movements(uuid, uuid, uuid, uuid, uuid, integer, bigint) is
-  $$The stock ledger, newest first: every receipt, adjustment, reservation, release, transfer_out and transfer_in with its deltas, the balance after it, who (actor), when, why (reason) and what caused it (inbound_id, transfer_id). Filters: batch, location, transfer, inbound. Page with _before_id = the last id seen; _limit 1–500 (default 100). Viewer role, scope inventory:read. Errors: 400, 401, 403.$$;
+  $$The stock ledger, newest first: every receipt, adjustment, reservation, release, transfer_out, transfer_in, consumption and production with its deltas, the balance after it, who (actor), when, why (reason) and what caused it (inbound_id, transfer_id, trace_event_id). Filters: batch, location, transfer, inbound. Page with _before_id = the last id seen; _limit 1–500 (default 100). Viewer role, scope inventory:read. Errors: 400, 401, 403.$$;
 grant execute on function api.list_stock_movements(uuid, uuid, uuid, uuid, uuid, integer, bigint) to authenticated;
