@@ -354,6 +354,19 @@ export const catalogue = {
         result: api.Functions.get_public_batch.Returns,
       },
     ],
+    get_recall: [
+      {
+        schema: 'api',
+        name: 'get_recall',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_recall_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.get_recall.Returns,
+      },
+    ],
     get_serial_format: [
       {
         schema: 'api',
@@ -392,6 +405,20 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.import_serials.Returns,
+      },
+    ],
+    lift_recall: [
+      {
+        schema: 'api',
+        name: 'lift_recall',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_recall_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_reason', cast: 'text', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.lift_recall.Returns,
       },
     ],
     list_batch_serials: [
@@ -529,6 +556,22 @@ export const catalogue = {
         result: api.Functions.list_products.Returns,
       },
     ],
+    list_recalls: [
+      {
+        schema: 'api',
+        name: 'list_recalls',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+          { name: '_offset', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_recalls.Returns,
+      },
+    ],
     list_stock_movements: [
       {
         schema: 'api',
@@ -622,6 +665,23 @@ export const catalogue = {
         result: api.Functions.lookup_serial.Returns,
       },
     ],
+    merge_batches: [
+      {
+        schema: 'api',
+        name: 'merge_batches',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_inputs', cast: 'jsonb', kind: 'json', required: true },
+          { name: '_into_batch_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_batch_number', cast: 'text', kind: 'plain', required: false },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.merge_batches.Returns,
+      },
+    ],
     mint_serials: [
       {
         schema: 'api',
@@ -634,6 +694,44 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.mint_serials.Returns,
+      },
+    ],
+    produce_batch: [
+      {
+        schema: 'api',
+        name: 'produce_batch',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_inputs', cast: 'jsonb', kind: 'json', required: true },
+          { name: '_quantity', cast: 'numeric', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_batch_number', cast: 'text', kind: 'plain', required: false },
+          { name: '_output_batch_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_output_location_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_kind', cast: 'text', kind: 'plain', required: false },
+          { name: '_production_date', cast: 'date', kind: 'plain', required: false },
+          { name: '_expiry_date', cast: 'date', kind: 'plain', required: false },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.produce_batch.Returns,
+      },
+    ],
+    recall_batch: [
+      {
+        schema: 'api',
+        name: 'recall_batch',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_reason', cast: 'text', kind: 'plain', required: true },
+          { name: '_include_downstream', cast: 'boolean', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.recall_batch.Returns,
       },
     ],
     receive_inbound: [
@@ -796,6 +894,22 @@ export const catalogue = {
         result: api.Functions.set_serial_format.Returns,
       },
     ],
+    split_batch: [
+      {
+        schema: 'api',
+        name: 'split_batch',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_parts', cast: 'jsonb', kind: 'json', required: true },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.split_batch.Returns,
+      },
+    ],
     submit_due_diligence_statement: [
       {
         schema: 'api',
@@ -808,6 +922,22 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.submit_due_diligence_statement.Returns,
+      },
+    ],
+    trace_batch: [
+      {
+        schema: 'api',
+        name: 'trace_batch',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_direction', cast: 'text', kind: 'plain', required: false },
+          { name: '_max_depth', cast: 'integer', kind: 'plain', required: false },
+          { name: '_max_edges', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.trace_batch.Returns,
       },
     ],
     update_due_diligence_statement: [

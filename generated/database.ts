@@ -365,6 +365,19 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'consumer_view'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * A recall and its report as of now: the recalled batches with stock per location and serial
+       * counts, the locations holding any, and the pending and accepted transfers of them. Viewer
+       * role, scope trace:read. Errors: 400, 401, 403, 404.
+       */
+      get_recall: {
+        Args: {
+          _brand_id: string
+          _recall_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['recall_report']
+        SetofOptions: { from: '*'; to: 'recall_report'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * How mint_serials numbers the brand's serials: scheme random (default: unpredictable serial
        * numbers of length characters of alphabet, from the CSPRNG) or sequential (opt-in: 1, 2, 3, …
        * per batch). Viewer role, scope serials:read. Errors: 401, 403. docs/serials.md.
@@ -406,6 +419,22 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['serial_import_result']
         SetofOptions: { from: '*'; to: 'serial_import_result'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Lift an active recall (a false alarm, a test that cleared): who, when and _reason (required)
+       * are recorded on the recall, and every batch it covers that is still recalled and covered by no
+       * other active recall returns to the status it had before the recall (its recall message too).
+       * Batches archived meanwhile stay archived. Lifting twice is a 409 naming the state. Returns the
+       * recall report. Admin role, scope recall:write. Errors: 400, 401, 403, 404, 409.
+       */
+      lift_recall: {
+        Args: {
+          _brand_id: string
+          _recall_id: string
+          _reason: string
+        }
+        Returns: Database['api']['CompositeTypes']['recall_report']
+        SetofOptions: { from: '*'; to: 'recall_report'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Serial numbers of a batch in seq order (stable), one page of _limit (1..1000, default 100)
@@ -537,11 +566,28 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'product'; isOneToOne: false; isSetofReturn: true }
       }
       /**
-       * The stock ledger, newest first: every receipt, adjustment, reservation, release, transfer_out
-       * and transfer_in with its deltas, the balance after it, who (actor), when, why (reason) and
-       * what caused it (inbound_id, transfer_id). Filters: batch, location, transfer, inbound. Page
-       * with _before_id = the last id seen; _limit 1–500 (default 100). Viewer role, scope
-       * inventory:read. Errors: 400, 401, 403.
+       * The brand's recalls, newest first: number, root batch, reason, status (active | lifted), who
+       * and when, how many batches each covers and changed. Filters: _status, _batch_id (recalls
+       * covering that batch, as root or downstream). _limit 1–100 (default 50), _offset. Viewer role,
+       * scope trace:read. Errors: 400, 401, 403.
+       */
+      list_recalls: {
+        Args: {
+          _brand_id: string
+          _status?: string | null
+          _batch_id?: string | null
+          _limit?: number | null
+          _offset?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['recall'][]
+        SetofOptions: { from: '*'; to: 'recall'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * The stock ledger, newest first: every receipt, adjustment, reservation, release, transfer_out,
+       * transfer_in, consumption and production with its deltas, the balance after it, who (actor),
+       * when, why (reason) and what caused it (inbound_id, transfer_id, trace_event_id). Filters:
+       * batch, location, transfer, inbound. Page with _before_id = the last id seen; _limit 1–500
+       * (default 100). Viewer role, scope inventory:read. Errors: 400, 401, 403.
        */
       list_stock_movements: {
         Args: {
@@ -640,6 +686,29 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'serial'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Merge batches of one product at _location_id: each of _inputs [{batch_id, quantity > 0}]
+       * (1–100, one per batch) moves that quantity out of its stock there (ledger consumption) into
+       * one batch (ledger production) — _into_batch_id, or a new batch _batch_number (default: the
+       * first input's number + "-M1", "-M2", … the first free) that takes the inputs' status and unit
+       * and their earliest production, receipt and expiry dates — with a genealogy edge from each
+       * input. Rules (409, rule named in details): one product (same_product), one status
+       * (same_status), one unit (same_unit); no input recalled, held or archived; merging into an
+       * existing batch, no input may expire before it (expiry). More than available is a 409 naming
+       * the shortfall. Editor role, scope trace:write. Errors: 400, 401, 403, 404, 409.
+       */
+      merge_batches: {
+        Args: {
+          _brand_id: string
+          _location_id: string
+          _inputs: Json
+          _into_batch_id?: string | null
+          _batch_number?: string | null
+          _note?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['genealogy_event']
+        SetofOptions: { from: '*'; to: 'genealogy_event'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Mint _count (1..1000000) serial numbers for a batch. Serial numbers are random by default —
        * unpredictable, from the CSPRNG, in the brand's format (get_serial_format: 10 characters of
        * Crockford base32 unless set_serial_format says otherwise), unique within the batch — so they
@@ -661,6 +730,60 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['serial_mint_result']
         SetofOptions: { from: '*'; to: 'serial_mint_result'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Produce (or repack, _kind = 'repack') _quantity of an output batch from input batches taken at
+       * _location_id, in one transaction: each input line [{batch_id, quantity > 0}] (1–100, one per
+       * batch) is consumed from its stock there (ledger kind consumption; more than available is a 409
+       * naming the shortfall), the output is produced at _output_location_id (default _location_id;
+       * ledger kind production), and a genealogy edge input → output records each consumed quantity.
+       * The output is _output_batch_id, or the batch _batch_number of _product_id, created when it
+       * does not exist (status active, production date today unless given, expiry = _expiry_date or
+       * the earliest input expiry; required for an expirable product). Inputs and output must be
+       * usable: a recalled batch (or held, …) is a 409 naming it, an archived one a 409; an output
+       * that is (or is made into) one of its inputs is a 409 (rule cycle). Editor role, scope
+       * trace:write. Errors: 400, 401, 403, 404, 409.
+       */
+      produce_batch: {
+        Args: {
+          _brand_id: string
+          _location_id: string
+          _inputs: Json
+          _quantity: number
+          _product_id?: string | null
+          _batch_number?: string | null
+          _output_batch_id?: string | null
+          _output_location_id?: string | null
+          _kind?: string | null
+          _production_date?: string | null
+          _expiry_date?: string | null
+          _note?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['genealogy_event']
+        SetofOptions: { from: '*'; to: 'genealogy_event'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Recall a batch and (unless _include_downstream = false) every batch made from it, at any
+       * depth, in one transaction: each becomes recalled with _reason (required, ≤ 2000 characters) as
+       * its consumer-facing recall message — shown by get_public_batch, resolve_serial and
+       * resolve_digital_link — and its stock is blocked: no reservation, transfer acceptance,
+       * production, split or merge can take it (409 naming the recall); pending transfers of it stay
+       * pending and can only be declined or cancelled. Archived batches are listed unchanged; batches
+       * recalled already keep their status. Numbered RC-000001 per brand; who and when are recorded.
+       * Returns the recall report: the batches with depth, previous status, stock per location and
+       * serial counts; the locations holding any; pending and accepted transfers (who received it). A
+       * batch recalled already is a 409 naming its recall. Admin role, scope recall:write. Errors:
+       * 400, 401, 403, 404, 409.
+       */
+      recall_batch: {
+        Args: {
+          _brand_id: string
+          _batch_id: string
+          _reason: string
+          _include_downstream?: boolean | null
+        }
+        Returns: Database['api']['CompositeTypes']['recall_report']
+        SetofOptions: { from: '*'; to: 'recall_report'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Receive goods at a location (seed D's inbound) in one transaction. _lines: [{product_id,
@@ -845,6 +968,27 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'serial_format'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Split a batch: each of _parts [{quantity > 0, batch_number?, location_id?}] (1–100) becomes a
+       * new batch of the same product (status, dates, unit, facility and attributes copied), its
+       * quantity moved out of the parent's stock at _location_id (ledger consumption) into the part at
+       * its location_id (default _location_id; ledger production), with a genealogy edge parent →
+       * part. A part without batch_number gets the parent's number + "-1", "-2", … (the first free).
+       * The parent keeps the remainder; more than available is a 409 naming the shortfall (field
+       * _parts). A recalled (held, …) or archived parent is a 409. Editor role, scope trace:write.
+       * Errors: 400, 401, 403, 404, 409 (also 409 23505 for a part number that exists).
+       */
+      split_batch: {
+        Args: {
+          _brand_id: string
+          _batch_id: string
+          _location_id: string
+          _parts: Json
+          _note?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['genealogy_event']
+        SetofOptions: { from: '*'; to: 'genealogy_event'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Submit a draft due-diligence statement: draft → submitted, with a new reference_number
        * (DDS-<year>-<12 hex digits>), submitted_at and submitted_by. The draft must have
        * activity_type, hs_code, net_mass_kg, country_of_production and geolocation (409, rule
@@ -859,6 +1003,27 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['due_diligence_statement']
         SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * The genealogy around a batch in one recursive query: _direction 'up' (what it was made from,
+       * back to the received batches), 'down' (everything made from it) or 'both' (default), at most
+       * _max_depth hops (1–100, default 10) and _max_edges edges (1–100000, default 10000,
+       * breadth-first). Returns nodes (batch, product, supplier, status, direction root/up/down,
+       * depth, on-hand quantity in total and per location) and edges (input → output, event and kind,
+       * quantity and unit, depth); truncated = true with truncated_by ['depth'|'edges'] when the
+       * genealogy goes on beyond a bound. Never leaves the brand. Viewer role, scope trace:read.
+       * Errors: 400, 401, 403, 404.
+       */
+      trace_batch: {
+        Args: {
+          _brand_id: string
+          _batch_id: string
+          _direction?: string | null
+          _max_depth?: number | null
+          _max_edges?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['trace']
+        SetofOptions: { from: '*'; to: 'trace'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Patch a draft due-diligence statement. _patch keys: activity_type (import, export, domestic),
@@ -1132,6 +1297,33 @@ export type Database = {
         updated_at: string | null
         version: number | null
       }
+      genealogy_event: {
+        id: string | null
+        brand_id: string | null
+        kind: string | null
+        location_id: string | null
+        location_name: string | null
+        note: string | null
+        created_by: string | null
+        created_at: string | null
+        inputs: Database['api']['CompositeTypes']['genealogy_line'][] | null
+        outputs: Database['api']['CompositeTypes']['genealogy_line'][] | null
+        edges: Database['api']['CompositeTypes']['genealogy_link'][] | null
+      }
+      genealogy_line: {
+        batch_id: string | null
+        batch_number: string | null
+        product_id: string | null
+        location_id: string | null
+        quantity: number | null
+        unit: string | null
+      }
+      genealogy_link: {
+        input_batch_id: string | null
+        output_batch_id: string | null
+        quantity: number | null
+        unit: string | null
+      }
       gtin_claim: {
         brand_id: string | null
         id: string | null
@@ -1216,6 +1408,70 @@ export type Database = {
         version: number | null
         archived_at: string | null
       }
+      recall: {
+        id: string | null
+        brand_id: string | null
+        number: string | null
+        batch_id: string | null
+        batch_number: string | null
+        reason: string | null
+        include_downstream: boolean | null
+        status: string | null
+        created_by: string | null
+        created_at: string | null
+        lifted_by: string | null
+        lifted_at: string | null
+        lift_reason: string | null
+        batch_count: number | null
+        changed_count: number | null
+      }
+      recall_batch: {
+        batch_id: string | null
+        batch_number: string | null
+        product_id: string | null
+        product_name: string | null
+        depth: number | null
+        status: string | null
+        previous_status: string | null
+        changed: boolean | null
+        unit: string | null
+        quantity: number | null
+        serials: number | null
+        serials_active: number | null
+        stock: Database['api']['CompositeTypes']['stock_at'][] | null
+      }
+      recall_location: {
+        location_id: string | null
+        location_name: string | null
+        kind: string | null
+        batches: number | null
+        quantity: number | null
+      }
+      recall_report: {
+        recall: Database['api']['CompositeTypes']['recall'] | null
+        batches: Database['api']['CompositeTypes']['recall_batch'][] | null
+        locations: Database['api']['CompositeTypes']['recall_location'][] | null
+        pending_transfers: Database['api']['CompositeTypes']['recall_transfer'][] | null
+        accepted_transfers: Database['api']['CompositeTypes']['recall_transfer'][] | null
+        quantity: number | null
+        serials: number | null
+      }
+      recall_transfer: {
+        transfer_id: string | null
+        number: string | null
+        status: string | null
+        batch_id: string | null
+        batch_number: string | null
+        quantity: number | null
+        from_location_id: string | null
+        from_location_name: string | null
+        to_location_id: string | null
+        to_location_name: string | null
+        created_by: string | null
+        created_at: string | null
+        accepted_by: string | null
+        accepted_at: string | null
+      }
       serial: {
         brand_id: string | null
         batch_id: string | null
@@ -1267,6 +1523,13 @@ export type Database = {
         job_id: string | null
         status: string | null
       }
+      stock_at: {
+        location_id: string | null
+        location_name: string | null
+        quantity: number | null
+        committed: number | null
+        available: number | null
+      }
       stock_movement: {
         id: number | null
         brand_id: string | null
@@ -1282,6 +1545,7 @@ export type Database = {
         transfer_id: string | null
         actor: string | null
         created_at: string | null
+        trace_event_id: string | null
       }
       sync_result: {
         success: boolean | null
@@ -1351,6 +1615,44 @@ export type Database = {
         limit: number | null
         total: number | null
         records: Database['api']['CompositeTypes']['synced_supplier'][] | null
+      }
+      trace: {
+        batch_id: string | null
+        direction: string | null
+        max_depth: number | null
+        max_edges: number | null
+        truncated: boolean | null
+        truncated_by: string[] | null
+        node_count: number | null
+        edge_count: number | null
+        nodes: Database['api']['CompositeTypes']['trace_node'][] | null
+        edges: Database['api']['CompositeTypes']['trace_edge'][] | null
+      }
+      trace_edge: {
+        input_batch_id: string | null
+        output_batch_id: string | null
+        event_id: string | null
+        kind: string | null
+        quantity: number | null
+        unit: string | null
+        direction: string | null
+        depth: number | null
+        created_at: string | null
+      }
+      trace_node: {
+        batch_id: string | null
+        batch_number: string | null
+        product_id: string | null
+        product_name: string | null
+        supplier_name: string | null
+        status: string | null
+        direction: string | null
+        depth: number | null
+        unit: string | null
+        received_date: string | null
+        expiry_date: string | null
+        quantity: number | null
+        stock: Database['api']['CompositeTypes']['stock_at'][] | null
       }
       transfer: {
         id: string | null

@@ -121,6 +121,33 @@ export const api__due_diligence_statement = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   version: z.int32().nullable(),
 });
+export const api__genealogy_link = z.strictObject({
+  input_batch_id: z.guid().nullable(),
+  output_batch_id: z.guid().nullable(),
+  quantity: z.number().nullable(),
+  unit: z.string().nullable(),
+});
+export const api__genealogy_line = z.strictObject({
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  product_id: z.guid().nullable(),
+  location_id: z.guid().nullable(),
+  quantity: z.number().nullable(),
+  unit: z.string().nullable(),
+});
+export const api__genealogy_event = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  kind: z.string().nullable(),
+  location_id: z.guid().nullable(),
+  location_name: z.string().nullable(),
+  note: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  inputs: z.array(api__genealogy_line).nullable(),
+  outputs: z.array(api__genealogy_line).nullable(),
+  edges: z.array(api__genealogy_link).nullable(),
+});
 export const api__gtin_claim = z.strictObject({
   brand_id: z.guid().nullable(),
   id: z.guid().nullable(),
@@ -205,6 +232,77 @@ export const api__product = z.strictObject({
   version: z.int32().nullable(),
   archived_at: z.iso.datetime({ offset: true }).nullable(),
 });
+export const api__recall = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  number: z.string().nullable(),
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  reason: z.string().nullable(),
+  include_downstream: z.boolean().nullable(),
+  status: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  lifted_by: z.string().nullable(),
+  lifted_at: z.iso.datetime({ offset: true }).nullable(),
+  lift_reason: z.string().nullable(),
+  batch_count: z.int32().nullable(),
+  changed_count: z.int32().nullable(),
+});
+export const api__recall_transfer = z.strictObject({
+  transfer_id: z.guid().nullable(),
+  number: z.string().nullable(),
+  status: z.string().nullable(),
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  quantity: z.number().nullable(),
+  from_location_id: z.guid().nullable(),
+  from_location_name: z.string().nullable(),
+  to_location_id: z.guid().nullable(),
+  to_location_name: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  accepted_by: z.string().nullable(),
+  accepted_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__stock_at = z.strictObject({
+  location_id: z.guid().nullable(),
+  location_name: z.string().nullable(),
+  quantity: z.number().nullable(),
+  committed: z.number().nullable(),
+  available: z.number().nullable(),
+});
+export const api__recall_batch = z.strictObject({
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  product_id: z.guid().nullable(),
+  product_name: z.string().nullable(),
+  depth: z.int32().nullable(),
+  status: z.string().nullable(),
+  previous_status: z.string().nullable(),
+  changed: z.boolean().nullable(),
+  unit: z.string().nullable(),
+  quantity: z.number().nullable(),
+  serials: z.int().nullable(),
+  serials_active: z.int().nullable(),
+  stock: z.array(api__stock_at).nullable(),
+});
+export const api__recall_location = z.strictObject({
+  location_id: z.guid().nullable(),
+  location_name: z.string().nullable(),
+  kind: z.string().nullable(),
+  batches: z.int32().nullable(),
+  quantity: z.number().nullable(),
+});
+export const api__recall_report = z.strictObject({
+  recall: api__recall.nullable(),
+  batches: z.array(api__recall_batch).nullable(),
+  locations: z.array(api__recall_location).nullable(),
+  pending_transfers: z.array(api__recall_transfer).nullable(),
+  accepted_transfers: z.array(api__recall_transfer).nullable(),
+  quantity: z.number().nullable(),
+  serials: z.int().nullable(),
+});
 export const api__serial = z.strictObject({
   brand_id: z.guid().nullable(),
   batch_id: z.guid().nullable(),
@@ -271,6 +369,7 @@ export const api__stock_movement = z.strictObject({
   transfer_id: z.guid().nullable(),
   actor: z.string().nullable(),
   created_at: z.iso.datetime({ offset: true }).nullable(),
+  trace_event_id: z.guid().nullable(),
 });
 export const api__sync_result = z.strictObject({
   success: z.boolean().nullable(),
@@ -341,6 +440,44 @@ export const api__synced_supplier_page = z.strictObject({
   total: z.int().nullable(),
   records: z.array(api__synced_supplier).nullable(),
 });
+export const api__trace_edge = z.strictObject({
+  input_batch_id: z.guid().nullable(),
+  output_batch_id: z.guid().nullable(),
+  event_id: z.guid().nullable(),
+  kind: z.string().nullable(),
+  quantity: z.number().nullable(),
+  unit: z.string().nullable(),
+  direction: z.string().nullable(),
+  depth: z.int32().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__trace_node = z.strictObject({
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  product_id: z.guid().nullable(),
+  product_name: z.string().nullable(),
+  supplier_name: z.string().nullable(),
+  status: z.string().nullable(),
+  direction: z.string().nullable(),
+  depth: z.int32().nullable(),
+  unit: z.string().nullable(),
+  received_date: z.iso.date().nullable(),
+  expiry_date: z.iso.date().nullable(),
+  quantity: z.number().nullable(),
+  stock: z.array(api__stock_at).nullable(),
+});
+export const api__trace = z.strictObject({
+  batch_id: z.guid().nullable(),
+  direction: z.string().nullable(),
+  max_depth: z.int32().nullable(),
+  max_edges: z.int32().nullable(),
+  truncated: z.boolean().nullable(),
+  truncated_by: z.array(z.string()).nullable(),
+  node_count: z.int32().nullable(),
+  edge_count: z.int32().nullable(),
+  nodes: z.array(api__trace_node).nullable(),
+  edges: z.array(api__trace_edge).nullable(),
+});
 export const api__transfer_line = z.strictObject({
   batch_id: z.guid().nullable(),
   product_id: z.guid().nullable(),
@@ -384,17 +521,26 @@ export const api = {
     brand_member: api__brand_member,
     consumer_view: api__consumer_view,
     due_diligence_statement: api__due_diligence_statement,
+    genealogy_event: api__genealogy_event,
+    genealogy_line: api__genealogy_line,
+    genealogy_link: api__genealogy_link,
     gtin_claim: api__gtin_claim,
     inbound: api__inbound,
     inbound_line: api__inbound_line,
     location: api__location,
     mint_job: api__mint_job,
     product: api__product,
+    recall: api__recall,
+    recall_batch: api__recall_batch,
+    recall_location: api__recall_location,
+    recall_report: api__recall_report,
+    recall_transfer: api__recall_transfer,
     serial: api__serial,
     serial_format: api__serial_format,
     serial_import_error: api__serial_import_error,
     serial_import_result: api__serial_import_result,
     serial_mint_result: api__serial_mint_result,
+    stock_at: api__stock_at,
     stock_movement: api__stock_movement,
     sync_result: api__sync_result,
     synced_batch: api__synced_batch,
@@ -403,6 +549,9 @@ export const api = {
     synced_product_page: api__synced_product_page,
     synced_supplier: api__synced_supplier,
     synced_supplier_page: api__synced_supplier_page,
+    trace: api__trace,
+    trace_edge: api__trace_edge,
+    trace_node: api__trace_node,
     transfer: api__transfer,
     transfer_line: api__transfer_line,
   },
@@ -606,6 +755,13 @@ export const api = {
       }),
       Returns: api__consumer_view,
     },
+    get_recall: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _recall_id: z.guid(),
+      }),
+      Returns: api__recall_report,
+    },
     get_serial_format: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -627,6 +783,14 @@ export const api = {
         _on_error: z.string().nullable().optional(),
       }),
       Returns: api__serial_import_result,
+    },
+    lift_recall: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _recall_id: z.guid(),
+        _reason: z.string(),
+      }),
+      Returns: api__recall_report,
     },
     list_batch_serials: {
       Args: z.strictObject({
@@ -703,6 +867,16 @@ export const api = {
       }),
       Returns: z.array(api__product),
     },
+    list_recalls: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _status: z.string().nullable().optional(),
+        _batch_id: z.guid().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+        _offset: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__recall),
+    },
     list_stock_movements: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -760,6 +934,17 @@ export const api = {
       }),
       Returns: api__serial,
     },
+    merge_batches: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _location_id: z.guid(),
+        _inputs: json,
+        _into_batch_id: z.guid().nullable().optional(),
+        _batch_number: z.string().nullable().optional(),
+        _note: z.string().nullable().optional(),
+      }),
+      Returns: api__genealogy_event,
+    },
     mint_serials: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -767,6 +952,32 @@ export const api = {
         _count: z.int32(),
       }),
       Returns: api__serial_mint_result,
+    },
+    produce_batch: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _location_id: z.guid(),
+        _inputs: json,
+        _quantity: z.number(),
+        _product_id: z.guid().nullable().optional(),
+        _batch_number: z.string().nullable().optional(),
+        _output_batch_id: z.guid().nullable().optional(),
+        _output_location_id: z.guid().nullable().optional(),
+        _kind: z.string().nullable().optional(),
+        _production_date: z.iso.date().nullable().optional(),
+        _expiry_date: z.iso.date().nullable().optional(),
+        _note: z.string().nullable().optional(),
+      }),
+      Returns: api__genealogy_event,
+    },
+    recall_batch: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid(),
+        _reason: z.string(),
+        _include_downstream: z.boolean().nullable().optional(),
+      }),
+      Returns: api__recall_report,
     },
     receive_inbound: {
       Args: z.strictObject({
@@ -868,6 +1079,16 @@ export const api = {
       }),
       Returns: api__serial_format,
     },
+    split_batch: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid(),
+        _location_id: z.guid(),
+        _parts: json,
+        _note: z.string().nullable().optional(),
+      }),
+      Returns: api__genealogy_event,
+    },
     submit_due_diligence_statement: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -875,6 +1096,16 @@ export const api = {
         _expected_version: z.int32().nullable().optional(),
       }),
       Returns: api__due_diligence_statement,
+    },
+    trace_batch: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid(),
+        _direction: z.string().nullable().optional(),
+        _max_depth: z.int32().nullable().optional(),
+        _max_edges: z.int32().nullable().optional(),
+      }),
+      Returns: api__trace,
     },
     update_due_diligence_statement: {
       Args: z.strictObject({
