@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { databaseSettings, loadConfig, migrateSettings, type Config } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
+import { survivePostgresConnectionLoss } from '../db/driver-quirks.ts';
 import { migrateDatabase, ROOT } from '../db/migrate.ts';
 import { commitMigration } from '../db/commit-migration.ts';
 import { loadDevSecrets } from '../db/secrets.ts';
@@ -34,6 +35,7 @@ program
   .option('--no-demo', 'do not create the demo brand')
   .option('--no-worker', 'do not run the background job workers (LOTLINE_WORKER=false does the same)')
   .action(async (opts: { migrate: boolean; demo: boolean; worker: boolean }) => {
+    survivePostgresConnectionLoss((m) => console.error(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: m })));
     const cfg = config();
     const db = await openDatabase(cfg, { migrate: opts.migrate, log });
     const { createGateway, gatewaySettingsFromConfig } = await import('../gateway/server.ts');
