@@ -113,9 +113,13 @@ begin
   -- asked: the function costs little more than its query (docs/benchmarks.md).
   v_sql := 'select array(select row(b.id, b.brand_id, b.product_id, b.batch_number, b.external_id, b.status, '
         || 'b.production_date, b.received_date, b.expiry_date, b.quantity, b.unit, b.facility_ref, b.attributes, '
-        || 'b.recall_message, b.public_id, b.created_at, b.updated_at, b.version, b.archived_at)::api.batch '
-        || 'from data.batches b where ' || v_where
-        || format(' order by b.%I %s, b.id %s limit %s offset %s', v_sort, v_dir, v_dir, _limit + 1, v_offset)
+        || 'b.recall_message, b.public_id, b.created_at, b.updated_at, b.version, b.archived_at, '
+        || 'q.lab_testing_state, q.latest_lab_result, q.unsellable, q.unsellable_reasons)::api.batch '
+        -- the quality part only for the rows of the page (app.batch_quality is inlined)
+        || 'from (select b.* from data.batches b where ' || v_where
+        || format(' order by b.%I %s, b.id %s limit %s offset %s) b', v_sort, v_dir, v_dir, _limit + 1, v_offset)
+        || ' cross join lateral app.batch_quality(b.brand_id, b.id, b.product_id, b.status, b.expiry_date) q'
+        || format(' order by b.%I %s, b.id %s', v_sort, v_dir, v_dir)
         || '), ' || v_count;
   execute v_sql into v_items, v_total
     using _brand_id, _product_id, _status, '%' || replace(replace(replace(v_term, '\', '\\'), '%', '\%'), '_', '\_') || '%',
