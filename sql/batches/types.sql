@@ -1,0 +1,123 @@
+create type api.product as (
+  id            uuid,
+  brand_id      uuid,
+  external_id   text,
+  supplier_id   uuid,
+  name          text,
+  gtin          text,
+  sku           text,
+  ean           text,
+  article_code  text,
+  unit          text,
+  expirable     boolean,
+  serialized    boolean,
+  attributes    jsonb,
+  created_at    timestamptz,
+  updated_at    timestamptz,
+  version       integer,
+  archived_at   timestamptz
+);
+
+create or replace function app.product_out(_p data.products)
+returns api.product
+language sql stable security invoker set search_path = ''
+as $$
+  select row(_p.id, _p.brand_id, _p.external_id, _p.supplier_id, _p.name, _p.gtin, _p.sku, _p.ean, _p.article_code,
+             _p.unit, _p.expirable, _p.serialized, _p.attributes, _p.created_at, _p.updated_at, _p.version,
+             _p.archived_at)::api.product
+$$;
+grant execute on function app.product_out(data.products) to authenticated;
+
+
+-- Why a batch, or its stock at one location, cannot be sold (the retail API's Reason {id, source, message},
+-- plus a code and the location a hold is limited to). Computed by app.batch_sellability (sql/quality/types.sql).
+create type api.unsellable_reason as (
+  id           text,   -- the hold's id, or the computed reason's code
+  source       text,   -- hold | status | expiry
+  code         text,   -- a hold reason code (docs/quality.md), or recalled | archived | expired
+  message      text,
+  location_id  uuid    -- a hold on the stock at one location; null: the whole batch
+);
+
+-- One analyte of a lab result (potency, contaminant, …): docs/quality.md maps the retail API's fields.
+create type api.lab_analyte as (
+  name          text,      -- thc, cbd, total_cannabinoids, lead, …
+  display_name  text,
+  value         numeric,   -- null: not detected / not reported
+  max           numeric,   -- upper end when the lab reports a range
+  unit          text,
+  "limit"       numeric,   -- the action limit the value was judged against
+  result        text       -- pass | fail | null (informational)
+);
+
+-- A lab result as recorded (immutable); superseded_by names the correction that replaced it.
+create type api.lab_result as (
+  id                  uuid,
+  brand_id            uuid,
+  batch_id            uuid,
+  result              text,      -- pass | fail
+  lab_name            text,
+  sample_id           text,
+  sampled_on          date,
+  tested_on           date,
+  certificate_url     text,
+  certificate_sha256  text,
+  data                jsonb,     -- the lab's own payload, kept verbatim
+  analytes            api.lab_analyte[],
+  supersedes_id       uuid,
+  superseded_by       uuid,
+  correction_reason   text,
+  recorded_by         text,
+  recorded_at         timestamptz
+);
+
+-- The batch as every batch RPC returns it: seed C's fields plus the union of the other seeds' core fields,
+-- then computed parts, each from one helper in its own room, appended in this order (a later room
+-- appends its own the same way: a field list here, one lateral helper in app.batch_out and the lists):
+--   quality (app.batch_quality): lab_testing_state, latest_lab_result, unsellable, unsellable_reasons.
+create type api.batch as (
+  id               uuid,
+  brand_id         uuid,
+  product_id       uuid,
+  batch_number     text,
+  external_id      text,
+  status           text,
+  production_date  date,
+  received_date    date,
+  expiry_date      date,
+  quantity         numeric,
+  unit             text,
+  facility_ref     text,
+  attributes       jsonb,
+  recall_message   text,
+  public_id        text,
+  created_at       timestamptz,
+  updated_at       timestamptz,
+  version          integer,
+  archived_at      timestamptz,
+  lab_testing_state   text,                     -- not_required | pending | passed | failed
+  latest_lab_result   api.lab_result,
+  unsellable          boolean,                  -- a reason applies to the whole batch
+  unsellable_reasons  api.unsellable_reason[]
+);
+
+-- One page of search_batches: the rows, a keyset cursor for the next page, and the total when asked.
+create type api.batch_page as (
+  items        api.batch[],
+  next_cursor  text,
+  total        bigint,
+  "limit"      integer
+);
+
+-- data.batches row → api.batch (kept beside the type: dropped and rebuilt with api; app is not exposed).
+create or replace function app.batch_out(_b data.batches)
+returns api.batch
+language sql stable security invoker set search_path = ''
+as $$
+  select row(_b.id, _b.brand_id, _b.product_id, _b.batch_number, _b.external_id, _b.status, _b.production_date,
+             _b.received_date, _b.expiry_date, _b.quantity, _b.unit, _b.facility_ref, _b.attributes,
+             _b.recall_message, _b.public_id, _b.created_at, _b.updated_at, _b.version, _b.archived_at,
+             q.lab_testing_state, q.latest_lab_result, q.unsellable, q.unsellable_reasons)::api.batch
+    from app.batch_quality(_b.brand_id, _b.id, _b.product_id, _b.status, _b.expiry_date) q
+$$;
+grant execute on function app.batch_out(data.batches) to authenticated;
