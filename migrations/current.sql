@@ -143,6 +143,7 @@ create index if not exists pick_lines__brand_id_batch_id_idx on data.pick_lines 
 -- The ledger: reservations and releases point at a transfer or a pick; a pick takes stock out.
 alter table data.stock_movements add column if not exists pick_id uuid;
 do $$
+declare r record;
 begin
   if not exists (select from pg_catalog.pg_constraint where conrelid = 'data.stock_movements'::regclass
                                                          and conname = 'stock_movements_pick_id_fkey') then
@@ -151,9 +152,14 @@ begin
   end if;
   if not exists (select from pg_catalog.pg_constraint where conrelid = 'data.stock_movements'::regclass
                                                          and conname = 'stock_movements_movement_check') then
+    -- the kind list and the per-kind check of the first migration (unnamed there: found by what they say)
+    for r in select c.conname from pg_catalog.pg_constraint c
+              where c.conrelid = 'data.stock_movements'::regclass and c.contype = 'c'
+                and (pg_catalog.pg_get_constraintdef(c.oid) like '%CASE kind%'
+                     or pg_catalog.pg_get_constraintdef(c.oid) like '%(kind = ANY%') loop
+      execute format('alter table data.stock_movements drop constraint %I', r.conname);
+    end loop;
     alter table data.stock_movements
-      drop constraint if exists stock_movements_kind_check,
-      drop constraint if exists stock_movements_check,
       add constraint stock_movements_kind_check
         check (kind in ('receipt', 'adjustment', 'transfer_out', 'transfer_in', 'reservation', 'release', 'pick')),
       -- what each kind of movement may change, and what it must point at

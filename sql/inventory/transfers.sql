@@ -55,6 +55,8 @@ begin
   v_number := app.inventory_next_number(_brand_id, 'transfer', 'TR');
   perform app.stock_lock(_brand_id, array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(_lines) e),
                          array_fill(_from_location_id, array[v_n]));
+  -- held, recalled, archived or expired stock is not reserved (sql/quality/stock-usability.sql)
+  perform app.assert_lines_usable(_brand_id, _from_location_id, _lines);
   perform app.stock_check_available(_brand_id, _from_location_id,
     (select jsonb_agg(jsonb_build_object('batch_id', e -> 'batch_id', 'index', e -> 'index',
                                          'requested', e -> 'quantity', 'need', e -> 'quantity'))
@@ -127,7 +129,11 @@ begin
     -- lock the source balances of every batch in the old or the new lines
     perform app.stock_lock(_brand_id, k.batches, array_fill(v_t.from_location_id, array[cardinality(k.batches)]))
        from (select array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(_lines || v_old) e) as batches) k;
-    -- what must still be reserved: the increase of each line
+    -- what must still be reserved: the increase of each line; only unsellable stock may not grow
+    perform app.assert_lines_usable(_brand_id, v_t.from_location_id,
+      (select jsonb_agg(jsonb_build_object('batch_id', n.batch_id, 'index', n.index, 'need', n.quantity - coalesce(o.quantity, 0)))
+         from jsonb_to_recordset(_lines) as n (batch_id uuid, quantity numeric, index integer)
+         left join jsonb_to_recordset(v_old) as o (batch_id uuid, quantity numeric) on o.batch_id = n.batch_id));
     perform app.stock_check_available(_brand_id, v_t.from_location_id,
       (select jsonb_agg(jsonb_build_object('batch_id', n.batch_id, 'index', n.index, 'requested', n.quantity,
                                            'need', n.quantity - coalesce(o.quantity, 0)))
@@ -207,6 +213,9 @@ begin
   if _action = 'accept' then
     perform app.stock_lock(_brand_id, v_batches || v_batches,
                            array_fill(v_t.from_location_id, array[v_n]) || array_fill(v_t.to_location_id, array[v_n]));
+    -- stock that became unsellable while the transfer was pending does not move (decline or cancel it)
+    perform app.assert_lines_usable(_brand_id, v_t.from_location_id,
+                                    (select jsonb_agg(jsonb_build_object('batch_id', b)) from unnest(v_batches) b), '_transfer_id');
     -- per line: release then transfer_out at the source (that order keeps committed <= quantity at every
     -- step), transfer_in at the destination
     for i in 1 .. v_n loop

@@ -169,7 +169,7 @@ language sql stable security invoker
 as $$
   select case (lr.r).result when 'pass' then 'passed' when 'fail' then 'failed'
               else case when rr.requires_lab_result then 'pending' else 'not_required' end end,
-         case when lr.r is not null then app.lab_result_out(lr.r) end,
+         case when (lr.r).id is not null then app.lab_result_out(lr.r) end,
          s.unsellable, s.unsellable_reasons
     from app.batch_sellability(_brand_id, _batch_id, _status, _expiry_date) s
     left join lateral (select r from data.lab_results r
