@@ -237,4 +237,5 @@ grant execute on function app.lab_result_required(uuid, uuid), app.latest_lab_re
 grant execute on function app.lab_result_record(uuid, uuid, text, jsonb, text, text, date, date, text, text, jsonb, uuid, text)
   to authenticated;
 -- what the quality definers (owned by lotline_auth) use from core and batches
-grant execute on function app.check_object(jsonb, text), app.check_batch_transition(text, text) to lotline_auth;
+grant execute on function app.check_object(jsonb, text), app.check_batch_transition(text, text), app.batch_status_next(text),
+  app.batch_statuses() to lotline_auth;
