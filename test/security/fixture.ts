@@ -49,6 +49,9 @@ export interface BrandFx {
   cursor: string | null;
   digitalLink: string;
   movementId: number;
+  labResult: string;
+  hold: string;
+  pick: string;
 }
 
 function must<T>(r: DoorResult, what: string): T {
@@ -114,6 +117,22 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
   must(await call(owner, 'import_serials', { _brand_id: b, _batch_id: batch.id, _serials: [importedSerial] }), 'import_serials');
   const serials = must<{ code: string; serial_number: string }[]>(await call(owner, 'list_batch_serials', { _brand_id: b, _batch_id: batch.id }), 'list_batch_serials');
   must(await call(owner, 'void_serial', { _brand_id: b, _batch_id: batch.id, _code: serials[1]!.code, _reason: `${marker} void` }), 'void_serial');
+  // quality: a release rule, a lab result with analytes, a pick list reserved by first expiry, a hold at the second location
+  must(await call(owner, 'set_release_rule', { _brand_id: b, _product_id: product.id, _requires_lab_result: false }), 'set_release_rule');
+  const labResult = must<{ id: string }>(await call(owner, 'record_lab_result', {
+    _brand_id: b, _batch_id: batch.id, _result: 'pass', _lab_name: `${marker} lab`, _sample_id: `${marker}-SAMPLE`,
+    _analytes: [{ name: 'thc', display_name: `${marker} THC`, value: 20.5, unit: '%' }], _data: { secret: `${marker} lab data` },
+  }), 'record_lab_result');
+  const suggestion = must<{ lines: { batch_id: string; quantity: number }[] }>(await call(owner, 'suggest_picks', {
+    _brand_id: b, _product_id: product.id, _location_id: loc.id, _quantity: 2,
+  }), 'suggest_picks');
+  const pick = must<{ id: string }>(await call(owner, 'reserve_picks', {
+    _brand_id: b, _product_id: product.id, _location_id: loc.id, _note: `${marker} pick note`,
+    _lines: suggestion.lines.map((l) => ({ batch_id: l.batch_id, quantity: l.quantity })),
+  }), 'reserve_picks');
+  const hold = must<{ id: string }>(await call(owner, 'place_hold', {
+    _brand_id: b, _batch_id: batch.id, _reason_code: 'damaged', _note: `${marker} hold note`, _location_id: loc2.id,
+  }), 'place_hold');
   const page = must<{ next_cursor: string | null }>(await call(owner, 'search_batches', { _brand_id: b, _limit: 1 }), 'search_batches');
   const moves = must<{ id: number }[]>(await call(owner, 'list_stock_movements', { _brand_id: b }), 'list_stock_movements');
   const gtin14 = product.gtin;
@@ -131,6 +150,7 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     cursor: page.next_cursor,
     digitalLink: `https://id.example.test/01/${gtin14}/10/${encodeURIComponent(batchNumber)}/21/${serials[0]!.serial_number}`,
     movementId: Number(moves[0]!.id),
+    labResult: labResult.id, hold: hold.id, pick: pick.id,
   };
 }
 
@@ -231,6 +251,9 @@ const BY_FUNCTION: Record<string, ArgSpec> = {
   'void_serial._code': id((c) => c.src.serialCode),
   'resolve_serial._code': id((c) => c.src.serialCode),
   'add_brand_member._role': val(() => 'viewer'),
+  'reserve_picks._lines': id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
+  'list_holds._status': val(() => 'open'),
+  'list_picks._status': val(() => 'reserved'),
 };
 
 /** Meaning of an argument name in every function that has it. */
@@ -246,6 +269,9 @@ const BY_NAME: Record<string, ArgSpec> = {
   _inbound_id: id((c) => c.src.inbound),
   _supplier_id: id((c) => c.src.supplier),
   _user_id: id((c) => c.src.viewer),
+  _supersedes_id: id((c) => c.src.labResult),
+  _hold_id: id((c) => c.src.hold),
+  _pick_id: id((c) => c.src.pick),
   // codes, external keys and search terms that name brand rows
   _code: id((c) => c.src.serialCode),
   _public_id: id((c) => c.src.publicId),
@@ -309,6 +335,22 @@ const BY_NAME: Record<string, ArgSpec> = {
   _facility_ref: val((c) => `FAC-${c.n}`),
   _attributes: val(() => ({ origin: 'security-test' })),
   _expected_version: val(() => 1),
+  _result: val(() => 'pass'),
+  _analytes: val(() => [{ name: 'cbd', value: 1.5, unit: '%', result: 'pass' }]),
+  _lab_name: val((c) => `Lab ${c.n}`),
+  _sample_id: val((c) => `S-${c.n}`),
+  _sampled_on: val(() => '2026-01-02'),
+  _tested_on: val(() => '2026-01-03'),
+  _certificate_url: val((c) => `https://coa.example.test/${c.n}.pdf`),
+  _certificate_sha256: val(() => 'c0ffee'.repeat(10) + 'c0ff'),
+  _data: val(() => ({ panel: 'potency' })),
+  _correction_reason: val((c) => `correction ${c.n}`),
+  _include_superseded: val(() => true),
+  _reason_code: val(() => 'regulatory'),
+  _requires_lab_result: val(() => false),
+  _within_days: val(() => 30),
+  _include_expired: val(() => true),
+  _min_remaining_days: val(() => 0),
 };
 
 export function argSpec(fn: string, arg: string): ArgSpec | undefined {
