@@ -8,6 +8,41 @@ import type { Json } from './database.ts';
 /** json/jsonb values: any JSON (typed as database.ts's Json, which also admits undefined object members). */
 export const json: z.ZodType<Json> = z.json();
 
+export const api__lab_analyte = z.strictObject({
+  name: z.string().nullable(),
+  display_name: z.string().nullable(),
+  value: z.number().nullable(),
+  max: z.number().nullable(),
+  unit: z.string().nullable(),
+  limit: z.number().nullable(),
+  result: z.string().nullable(),
+});
+export const api__lab_result = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  batch_id: z.guid().nullable(),
+  result: z.string().nullable(),
+  lab_name: z.string().nullable(),
+  sample_id: z.string().nullable(),
+  sampled_on: z.iso.date().nullable(),
+  tested_on: z.iso.date().nullable(),
+  certificate_url: z.string().nullable(),
+  certificate_sha256: z.string().nullable(),
+  data: json.nullable(),
+  analytes: z.array(api__lab_analyte).nullable(),
+  supersedes_id: z.guid().nullable(),
+  superseded_by: z.guid().nullable(),
+  correction_reason: z.string().nullable(),
+  recorded_by: z.string().nullable(),
+  recorded_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__unsellable_reason = z.strictObject({
+  id: z.string().nullable(),
+  source: z.string().nullable(),
+  code: z.string().nullable(),
+  message: z.string().nullable(),
+  location_id: z.guid().nullable(),
+});
 export const api__batch = z.strictObject({
   id: z.guid().nullable(),
   brand_id: z.guid().nullable(),
@@ -28,6 +63,10 @@ export const api__batch = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   version: z.int32().nullable(),
   archived_at: z.iso.datetime({ offset: true }).nullable(),
+  lab_testing_state: z.string().nullable(),
+  latest_lab_result: api__lab_result.nullable(),
+  unsellable: z.boolean().nullable(),
+  unsellable_reasons: z.array(api__unsellable_reason).nullable(),
 });
 export const api__batch_page = z.strictObject({
   items: z.array(api__batch).nullable(),
@@ -52,6 +91,8 @@ export const api__batch_quantity = z.strictObject({
   in_transfer: z.number().nullable(),
   incoming: z.number().nullable(),
   updated_at: z.iso.datetime({ offset: true }).nullable(),
+  unsellable: z.boolean().nullable(),
+  unsellable_reasons: z.array(api__unsellable_reason).nullable(),
 });
 export const api__brand = z.strictObject({
   id: z.guid().nullable(),
@@ -86,6 +127,39 @@ export const api__consumer_view = z.strictObject({
   serial_status: z.string().nullable(),
   public_id: z.string().nullable(),
   digital_link: z.string().nullable(),
+});
+export const api__expiring_batch = z.strictObject({
+  batch_id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  product_id: z.guid().nullable(),
+  product_name: z.string().nullable(),
+  batch_number: z.string().nullable(),
+  status: z.string().nullable(),
+  expiry_date: z.iso.date().nullable(),
+  days_left: z.int32().nullable(),
+  expired: z.boolean().nullable(),
+  on_hand: z.number().nullable(),
+  committed: z.number().nullable(),
+  unsellable: z.boolean().nullable(),
+  unsellable_reasons: z.array(api__unsellable_reason).nullable(),
+});
+export const api__hold = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  location_id: z.guid().nullable(),
+  location_name: z.string().nullable(),
+  reason_code: z.string().nullable(),
+  note: z.string().nullable(),
+  status: z.string().nullable(),
+  source: z.string().nullable(),
+  lab_result_id: z.guid().nullable(),
+  placed_by: z.string().nullable(),
+  placed_at: z.iso.datetime({ offset: true }).nullable(),
+  released_by: z.string().nullable(),
+  released_at: z.iso.datetime({ offset: true }).nullable(),
+  release_note: z.string().nullable(),
 });
 export const api__inbound_line = z.strictObject({
   line_no: z.int32().nullable(),
@@ -122,6 +196,61 @@ export const api__location = z.strictObject({
   version: z.int32().nullable(),
   archived_at: z.iso.datetime({ offset: true }).nullable(),
 });
+export const api__pick_line = z.strictObject({
+  position: z.int32().nullable(),
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  expiry_date: z.iso.date().nullable(),
+  quantity: z.number().nullable(),
+});
+export const api__pick = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  number: z.string().nullable(),
+  status: z.string().nullable(),
+  product_id: z.guid().nullable(),
+  product_name: z.string().nullable(),
+  location_id: z.guid().nullable(),
+  location_name: z.string().nullable(),
+  quantity: z.number().nullable(),
+  note: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_by: z.string().nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+  version: z.int32().nullable(),
+  picked_by: z.string().nullable(),
+  picked_at: z.iso.datetime({ offset: true }).nullable(),
+  released_by: z.string().nullable(),
+  released_at: z.iso.datetime({ offset: true }).nullable(),
+  release_reason: z.string().nullable(),
+  lines: z.array(api__pick_line).nullable(),
+});
+export const api__pick_suggestion_line = z.strictObject({
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  expiry_date: z.iso.date().nullable(),
+  received_date: z.iso.date().nullable(),
+  available: z.number().nullable(),
+  quantity: z.number().nullable(),
+});
+export const api__pick_skipped = z.strictObject({
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  expiry_date: z.iso.date().nullable(),
+  available: z.number().nullable(),
+  reasons: z.array(api__unsellable_reason).nullable(),
+});
+export const api__pick_suggestion = z.strictObject({
+  product_id: z.guid().nullable(),
+  location_id: z.guid().nullable(),
+  requested: z.number().nullable(),
+  suggested: z.number().nullable(),
+  shortfall: z.number().nullable(),
+  complete: z.boolean().nullable(),
+  lines: z.array(api__pick_suggestion_line).nullable(),
+  skipped: z.array(api__pick_skipped).nullable(),
+});
 export const api__product = z.strictObject({
   id: z.guid().nullable(),
   brand_id: z.guid().nullable(),
@@ -140,6 +269,16 @@ export const api__product = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   version: z.int32().nullable(),
   archived_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__release_rule = z.strictObject({
+  brand_id: z.guid().nullable(),
+  product_id: z.guid().nullable(),
+  product_name: z.string().nullable(),
+  requires_lab_result: z.boolean().nullable(),
+  updated_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+  version: z.int32().nullable(),
 });
 export const api__serial = z.strictObject({
   brand_id: z.guid().nullable(),
@@ -196,6 +335,7 @@ export const api__stock_movement = z.strictObject({
   transfer_id: z.guid().nullable(),
   actor: z.string().nullable(),
   created_at: z.iso.datetime({ offset: true }).nullable(),
+  pick_id: z.guid().nullable(),
 });
 export const api__sync_result = z.strictObject({
   success: z.boolean().nullable(),
@@ -308,10 +448,20 @@ export const api = {
     brand: api__brand,
     brand_member: api__brand_member,
     consumer_view: api__consumer_view,
+    expiring_batch: api__expiring_batch,
+    hold: api__hold,
     inbound: api__inbound,
     inbound_line: api__inbound_line,
+    lab_analyte: api__lab_analyte,
+    lab_result: api__lab_result,
     location: api__location,
+    pick: api__pick,
+    pick_line: api__pick_line,
+    pick_skipped: api__pick_skipped,
+    pick_suggestion: api__pick_suggestion,
+    pick_suggestion_line: api__pick_suggestion_line,
     product: api__product,
+    release_rule: api__release_rule,
     serial: api__serial,
     serial_import_error: api__serial_import_error,
     serial_import_result: api__serial_import_result,
@@ -326,6 +476,7 @@ export const api = {
     synced_supplier_page: api__synced_supplier_page,
     transfer: api__transfer,
     transfer_line: api__transfer_line,
+    unsellable_reason: api__unsellable_reason,
   },
   Functions: {
     accept_transfer: {
@@ -384,6 +535,14 @@ export const api = {
         _reason: z.string().nullable().optional(),
       }),
       Returns: api__transfer,
+    },
+    confirm_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _pick_id: z.guid(),
+        _reason: z.string().nullable().optional(),
+      }),
+      Returns: api__pick,
     },
     create_brand: {
       Args: z.strictObject({
@@ -520,6 +679,29 @@ export const api = {
       }),
       Returns: z.array(api__brand_member),
     },
+    list_expiring_batches: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _within_days: z.int32(),
+        _location_id: z.guid().nullable().optional(),
+        _product_id: z.guid().nullable().optional(),
+        _include_expired: z.boolean().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+        _offset: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__expiring_batch),
+    },
+    list_holds: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid().nullable().optional(),
+        _location_id: z.guid().nullable().optional(),
+        _status: z.string().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+        _offset: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__hold),
+    },
     list_inbounds: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -528,6 +710,14 @@ export const api = {
         _offset: z.int32().nullable().optional(),
       }),
       Returns: z.array(api__inbound),
+    },
+    list_lab_results: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid(),
+        _include_superseded: z.boolean().nullable().optional(),
+      }),
+      Returns: z.array(api__lab_result),
     },
     list_locations: {
       Args: z.strictObject({
@@ -539,6 +729,16 @@ export const api = {
     list_my_brands: {
       Args: z.strictObject({}),
       Returns: z.array(api__brand),
+    },
+    list_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _status: z.string().nullable().optional(),
+        _location_id: z.guid().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+        _offset: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__pick),
     },
     list_product_batches: {
       Args: z.strictObject({
@@ -552,6 +752,13 @@ export const api = {
         _brand_id: z.guid(),
       }),
       Returns: z.array(api__product),
+    },
+    list_release_rules: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid().nullable().optional(),
+      }),
+      Returns: z.array(api__release_rule),
     },
     list_stock_movements: {
       Args: z.strictObject({
@@ -618,6 +825,16 @@ export const api = {
       }),
       Returns: api__serial_mint_result,
     },
+    place_hold: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid(),
+        _reason_code: z.string(),
+        _note: z.string().nullable().optional(),
+        _location_id: z.guid().nullable().optional(),
+      }),
+      Returns: api__hold,
+    },
     receive_inbound: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -628,6 +845,40 @@ export const api = {
         _note: z.string().nullable().optional(),
       }),
       Returns: api__inbound,
+    },
+    record_lab_result: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid(),
+        _result: z.string(),
+        _analytes: json.nullable().optional(),
+        _lab_name: z.string().nullable().optional(),
+        _sample_id: z.string().nullable().optional(),
+        _sampled_on: z.iso.date().nullable().optional(),
+        _tested_on: z.iso.date().nullable().optional(),
+        _certificate_url: z.string().nullable().optional(),
+        _certificate_sha256: z.string().nullable().optional(),
+        _data: json.nullable().optional(),
+        _supersedes_id: z.guid().nullable().optional(),
+        _correction_reason: z.string().nullable().optional(),
+      }),
+      Returns: api__lab_result,
+    },
+    release_hold: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _hold_id: z.guid(),
+        _note: z.string().nullable().optional(),
+      }),
+      Returns: api__hold,
+    },
+    release_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _pick_id: z.guid(),
+        _reason: z.string().nullable().optional(),
+      }),
+      Returns: api__pick,
     },
     remove_brand_member: {
       Args: z.strictObject({
@@ -643,6 +894,17 @@ export const api = {
         _name: z.string(),
       }),
       Returns: api__location,
+    },
+    reserve_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid(),
+        _location_id: z.guid(),
+        _lines: json,
+        _min_remaining_days: z.int32().nullable().optional(),
+        _note: z.string().nullable().optional(),
+      }),
+      Returns: api__pick,
     },
     resolve_digital_link: {
       Args: z.strictObject({
@@ -689,6 +951,24 @@ export const api = {
         _expected_version: z.int32().nullable().optional(),
       }),
       Returns: api__batch,
+    },
+    set_release_rule: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid(),
+        _requires_lab_result: z.boolean(),
+      }),
+      Returns: api__release_rule,
+    },
+    suggest_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid(),
+        _location_id: z.guid(),
+        _quantity: z.number(),
+        _min_remaining_days: z.int32().nullable().optional(),
+      }),
+      Returns: api__pick_suggestion,
     },
     update_product_batch: {
       Args: z.strictObject({
