@@ -38,9 +38,10 @@ const SECTIONS: SectionDef[] = [
   { name: 'sync', module: 'sync.ts', budget: 150, quickBudget: 20, extra: (quick) => (quick ? { total: 10_000 } : {}) },
   { name: 'inventory', module: 'inventory.ts', budget: 120, quickBudget: 20 },
   { name: 'serials', module: 'serials.ts', budget: 150, quickBudget: 20 },
+  { name: 'quality', module: 'quality.ts', budget: 600, quickBudget: 30 },
 ];
 
-const TOTAL_BUDGET_S = { full: 14 * 60, quick: 110 };
+const TOTAL_BUDGET_S = { full: 24 * 60, quick: 140 };
 
 function parseArgs(argv: string[]): { quick: boolean; sections: SectionDef[]; help: boolean } {
   let quick = false;

@@ -307,6 +307,11 @@ function summary(res: Results): string {
     const p99 = dig(ser, 'resolve_serial.p99_ms');
     if (typeof p50 === 'number') rows.push([`Serials: minted/s; \`resolve_serial\` over HTTP with ${f(dig(ser, 'total_serials'), 0)} serials`, 'reported', `${f(mint, 0)}/s; p50 ${ms(p50)} ms, p99 ${ms(p99)} ms`, '–']);
   }
+  const q = ok('quality');
+  if (q) {
+    const p95 = dig(q, 'suggest_picks_p95_max_ms');
+    if (typeof p95 === 'number') rows.push([`Quality: \`suggest_picks\` p95 (worst shape) at ${f(dig(q, 'dataset.batches'), 0)} batches, 100 per product at one location`, '< 10 ms', `${ms(p95)} ms`, mark(p95 < 10)]);
+  }
   return table(['goal', 'target', 'measured', ''], rows, [':--', ':--', ':--', ':--']);
 }
 
@@ -338,13 +343,14 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
   lines.push(externalSection('## 4. Contention: `accept_transfer` and stock moves from 32 clients', 'inventory', res.sections.inventory));
   lines.push(growthSection(res.sections.growth));
   lines.push(externalSection('## 6. Serials: minting and `resolve_serial` latency', 'serials', res.sections.serials));
+  lines.push(externalSection('## 7. Quality: first-expiry-first-out `suggest_picks` at 1M batches', 'quality', res.sections.quality));
   if (extra.fixesFile && existsSync(extra.fixesFile)) lines.push(readFileSync(extra.fixesFile, 'utf8').trim());
   lines.push(
     '## How to run\n\n' +
-      '```sh\nnpm run bench                 # everything (< 15 min on 2 cores); writes this file and bench/results/latest.json\n' +
+      '```sh\nnpm run bench                 # everything (< 25 min on 2 cores); writes this file and bench/results/latest.json\n' +
       'npm run bench -- --quick      # smoke run (< 2 min, small sizes); writes bench/results/quick.json only\n' +
       'npm run bench -- rls growth   # some sections; merged into latest.json and this file\n```\n\n' +
-      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials` (bench/sync.ts, inventory.ts, serials.ts: each exports `run(opts)`; ' +
+      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials`, `quality` (bench/sync.ts, inventory.ts, serials.ts, quality.ts: each exports `run(opts)`; ' +
       'a missing module is reported as skipped). Each section runs in its own process against its own database cloned from a migrated template, with a time limit; ' +
       'the harness stops every child process and the embedded cluster on exit, error or Ctrl-C.',
   );

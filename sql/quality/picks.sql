@@ -5,7 +5,7 @@
 -- the pick row (confirm, release) → the brand counter (reserve) → the stock advisory locks.
 
 -- Reserve a pick for an editor (checked first). _lines: the suggestion's lines [{batch_id, quantity}] as
--- suggest_picks returned them; under the stock locks the suggestion for their total is computed again and
+-- suggest_picks returned them (batch_number, expiry_date, received_date and available may stay in); under the stock locks the suggestion for their total is computed again and
 -- must be exactly these lines (else 409 suggestion_changed with the current suggestion in details).
 create or replace function app.pick_reserve(_brand_id uuid, _product_id uuid, _location_id uuid, _lines jsonb,
                                             _min_remaining_days integer, _note text)
@@ -23,7 +23,14 @@ begin
   perform app.require_role(_brand_id, 'editor', 'inventory:write');
   perform app.pick_check_args(_brand_id, _product_id, _location_id, _min_remaining_days);
   v_note := app.check_text(_note, '_note', 2000, false);
-  v_lines := app.parse_transfer_lines(_lines, '_lines');
+  -- the suggestion's lines as suggest_picks returned them: their informational fields are not part of the request
+  v_lines := app.parse_transfer_lines(
+    case when jsonb_typeof(_lines) = 'array'
+         then (select coalesce(jsonb_agg(case when jsonb_typeof(e) = 'object'
+                                              then e - array['batch_number', 'expiry_date', 'received_date', 'available']
+                                              else e end order by i), '[]')
+                 from jsonb_array_elements(_lines) with ordinality as x (e, i))
+         else _lines end, '_lines');
   perform app.inventory_check_batches(_brand_id, v_lines);
   select sum((e ->> 'quantity')::numeric) into v_total from jsonb_array_elements(v_lines) e;
   if v_total >= 1e15 then

@@ -183,8 +183,10 @@ $$;
 create or replace function app.pick_suggestion(_brand_id uuid, _product_id uuid, _location_id uuid, _quantity numeric,
                                                _min_remaining_days integer default 0)
 returns api.pick_suggestion
-language sql stable security invoker set search_path = ''
+language plpgsql stable security invoker set search_path = ''
 as $$
+begin
+  return (
   with c as (
     select b.id, b.batch_number, b.expiry_date, b.received_date, b.created_at, st.available, q.unsellable,
            q.unsellable_reasons,
@@ -217,7 +219,8 @@ as $$
   )
   select row(_product_id, _location_id, _quantity, t.suggested, _quantity - t.suggested, t.suggested = _quantity,
              t.lines, s.skipped)::api.pick_suggestion
-    from t, s
+    from t, s);
+end
 $$;
 
 create or replace function app.hold_out(_brand_id uuid, _hold_id uuid)
