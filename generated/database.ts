@@ -751,11 +751,12 @@ export type Database = {
       }
       /**
        * Reserve a pick: _lines are the lines of a suggest_picks answer ([{batch_id, quantity}], any
-       * order), with the same _product_id, _location_id and _min_remaining_days. In one transaction,
-       * under the stock locks, the suggestion for the lines' total is computed again; if it is not
-       * exactly these lines (stock, holds or expiry changed) the answer is 409 rule suggestion_changed
-       * with the current suggestion in details.suggestion, and nothing is reserved. A line whose stock
-       * is unsellable is 409 rule unsellable naming the hold. Reserved quantities are committed at the
+       * order; the informational batch_number, expiry_date, received_date and available may stay in),
+       * with the same _product_id, _location_id and _min_remaining_days. In one transaction, under the
+       * stock locks, the suggestion for the lines' total is computed again; if it is not exactly these
+       * lines (stock, holds or expiry changed) the answer is 409 rule suggestion_changed with the
+       * current suggestion in details.suggestion, and nothing is reserved. A line whose stock is
+       * unsellable is 409 rule unsellable naming the hold. Reserved quantities are committed at the
        * location (available falls), like a pending transfer's. Returns the pick list (PK-000001,
        * status reserved). Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409.
        */

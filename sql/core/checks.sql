@@ -89,8 +89,24 @@ begin
   return _value;
 end
 $$;
+-- Paging arguments of a list: _limit 1.._max, _offset >= 0; names the field on failure.
+create or replace function app.check_paging(_limit integer, _offset integer, _max integer default 100)
+returns void
+language plpgsql immutable security invoker set search_path = ''
+as $$
+begin
+  if _limit is null or _limit < 1 or _limit > _max then
+    perform app.invalid('_limit', 'range', format('_limit must be between 1 and %s', _max));
+  end if;
+  if _offset is null or _offset < 0 then
+    perform app.invalid('_offset', 'min', '_offset must be >= 0');
+  end if;
+end
+$$;
+
 grant execute on function app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
-  app.check_text(text, text, integer, boolean), app.check_object(jsonb, text) to authenticated, anon;
+  app.check_text(text, text, integer, boolean), app.check_object(jsonb, text), app.check_paging(integer, integer, integer)
+  to authenticated, anon;
 -- the definers (owned by lotline_auth) validate their arguments with these
 grant execute on function app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
   app.check_text(text, text, integer, boolean) to lotline_auth;

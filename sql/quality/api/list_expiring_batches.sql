@@ -17,12 +17,7 @@ begin
   if _within_days is null or _within_days < 0 or _within_days > 3650 then
     perform app.invalid('_within_days', 'range', '_within_days must be between 0 and 3650');
   end if;
-  if _limit is null or _limit < 1 or _limit > 100 then
-    perform app.invalid('_limit', 'range', '_limit must be between 1 and 100');
-  end if;
-  if _offset is null or _offset < 0 then
-    perform app.invalid('_offset', 'min', '_offset must be >= 0');
-  end if;
+  perform app.check_paging(_limit, _offset);
   if _location_id is not null and not exists (select from data.locations l where l.brand_id = _brand_id and l.id = _location_id) then
     perform app.raise('PT404', format('Location %s not found', _location_id), jsonb_build_object('field', '_location_id', 'rule', 'exists'));
   end if;

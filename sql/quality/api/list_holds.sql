@@ -9,12 +9,7 @@ begin
   if _status is not null and _status not in ('open', 'released') then
     perform app.invalid('_status', 'enum', '_status must be open or released (or null for both)');
   end if;
-  if _limit is null or _limit < 1 or _limit > 100 then
-    perform app.invalid('_limit', 'range', '_limit must be between 1 and 100');
-  end if;
-  if _offset is null or _offset < 0 then
-    perform app.invalid('_offset', 'min', '_offset must be >= 0');
-  end if;
+  perform app.check_paging(_limit, _offset);
   return query
     select o.* from data.holds h cross join lateral app.hold_out(_brand_id, h.id) o
      where h.brand_id = _brand_id

@@ -9,12 +9,7 @@ begin
   if _status is not null and _status not in ('reserved', 'picked', 'released') then
     perform app.invalid('_status', 'enum', '_status must be reserved, picked or released');
   end if;
-  if _limit is null or _limit < 1 or _limit > 100 then
-    perform app.invalid('_limit', 'range', '_limit must be between 1 and 100');
-  end if;
-  if _offset is null or _offset < 0 then
-    perform app.invalid('_offset', 'min', '_offset must be >= 0');
-  end if;
+  perform app.check_paging(_limit, _offset);
   return query
     select o.* from data.picks k cross join lateral app.pick_out(_brand_id, k.id) o
      where k.brand_id = _brand_id and (_status is null or k.status = _status)
