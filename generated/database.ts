@@ -876,9 +876,10 @@ export type Database = {
        * batch_number, expiry_date, received_date, available, quantity}] taking each batch's available
        * stock in that order. Held (at that location or as a whole), expired, recalled and archived
        * batches are skipped, as are batches expiring within _min_remaining_days (0–3650, default 0);
-       * skipped lists them with their reasons. suggested, shortfall and complete tell whether the
-       * stock covers the request. Pass lines back to reserve_picks to reserve exactly this. Viewer
-       * role, scope inventory:read. Errors: 400, 401, 403, 404.
+       * skipped lists, with their reasons, those passed over before the quantity was covered (all of
+       * them when it is not). suggested, shortfall and complete tell whether the stock covers the
+       * request. Pass lines back to reserve_picks to reserve exactly this. Viewer role, scope
+       * inventory:read. Errors: 400, 401, 403, 404.
        */
       suggest_picks: {
         Args: {

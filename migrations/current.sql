@@ -177,5 +177,9 @@ end
 $$;
 create index if not exists stock_movements__brand_id_pick_id_idx on data.stock_movements (brand_id, pick_id) where pick_id is not null;
 
+-- pick suggestions read a product's batches first expiry first out, then first received
+create index if not exists batches__brand_id_product_id_expiry_date_idx
+  on data.batches (brand_id, product_id, expiry_date, received_date, created_at, id);
+
 -- list_expiring_batches: batches by expiry date
 create index if not exists batches__brand_id_expiry_date_idx on data.batches (brand_id, expiry_date, id) where expiry_date is not null;

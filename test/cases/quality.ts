@@ -200,7 +200,8 @@ export function defineQualityCases(getDoor: () => Door): void {
       expectError(t, 'PT409', 409, '_lines[0].batch_id');
       expect(details(t)).toMatchObject({ rule: 'unsellable', hold_id: h.id, reason_code: 'damaged', batch_id: b });
       expect(t.error?.message).toContain(h.id);
-      const s = must<Suggestion>(await door.call(U.vic, 'suggest_picks', { _brand_id: A(), _product_id: fx.oil, _location_id: fx.main, _quantity: 1 }));
+      // a request larger than the stock: every batch is considered, the held one is passed over
+      const s = must<Suggestion>(await door.call(U.vic, 'suggest_picks', { _brand_id: A(), _product_id: fx.oil, _location_id: fx.main, _quantity: 100_000 }));
       expect(s.lines.map((l) => l.batch_id)).not.toContain(b);
       expect(s.skipped.find((x) => x.batch_id === b)?.reasons.map((r) => r.id)).toEqual([h.id]);
       const pick = await door.call(U.eve, 'reserve_picks', { _brand_id: A(), _product_id: fx.oil, _location_id: fx.main, _lines: [{ batch_id: b, quantity: 1 }] });
@@ -388,6 +389,17 @@ export function defineQualityCases(getDoor: () => Door): void {
       expect(s).toMatchObject({ suggested: 11, shortfall: 89, complete: false });
       must(await door.call(U.adam, 'release_hold', { _brand_id: A(), _hold_id: h.id }));
       expect((await suggest(7)).lines.map((l) => l.batch_id)).toEqual([soon, held]);
+
+      // the batches are read in order, a first window at a time: stock here behind 40 batches stocked elsewhere is found
+      const kefir = must<{ id: string }>(await door.call(U.eve, 'create_product', { _brand_id: A(), _name: 'Kefir', _expirable: true })).id;
+      must(await door.call(U.eve, 'receive_inbound', {
+        _brand_id: A(), _location_id: fx.shop,
+        _lines: Array.from({ length: 40 }, (_, i) => ({ product_id: kefir, batch_number: uniq('K'), quantity: 1, expiry_date: isoDays(20 + i) })),
+      }));
+      const here = await receive(kefir, loc, 3, isoDays(200));
+      const k = must<Suggestion>(await door.call(U.vic, 'suggest_picks', { _brand_id: A(), _product_id: kefir, _location_id: loc, _quantity: 2 }));
+      expect(k).toMatchObject({ suggested: 2, complete: true, skipped: [] });
+      expect(k.lines.map((l) => [l.batch_id, l.quantity])).toEqual([[here, 2]]);
 
       expectError(await door.call(U.vic, 'suggest_picks', { _brand_id: A(), _product_id: product, _location_id: loc, _quantity: 0 }), '22023', 400, '_quantity');
       expectError(await door.call(U.vic, 'suggest_picks', { _brand_id: A(), _product_id: product, _location_id: loc, _quantity: 1, _min_remaining_days: -1 }), '22023', 400, '_min_remaining_days');
