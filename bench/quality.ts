@@ -32,7 +32,7 @@ const VIEWER = 'bench-quality-viewer';
 const EDITOR = 'bench-quality-editor';
 const ms = (s: LatencySummary) => ({ n: s.n, p50_ms: round(s.p50), p95_ms: round(s.p95), p99_ms: round(s.p99), max_ms: round(s.max), mean_ms: round(s.mean) });
 
-export async function run(opts: QualityBenchOptions = {}) {
+export async function run(opts: QualityBenchOptions = {}): Promise<Record<string, unknown>> {
   if (!opts.adminUrl) return withThrowawayDatabase('bench_quality', (db) => run({ ...opts, ...db }));
   const log = opts.log ?? (() => {});
   const products = opts.products ?? (opts.quick ? 100 : 10_000);

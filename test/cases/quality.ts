@@ -1,7 +1,7 @@
 // One case list for quality (lab results, holds, the release gate, expiry, first-expiry-first-out picks),
 // run through two doors: test/sql/quality.test.ts (app.act_as) and test/http/quality.test.ts (the gateway).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { details, expectError, must, type Door } from './core.ts';
+import { details, expectError, must, type Door } from '../support/door.ts';
 import { analytesFromRetail, retailFromResult, RETAIL_EXAMPLE, type Analyte, type RetailPotency } from './retail-potency.ts';
 
 export const Q_USERS = {

@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import fc from 'fast-check';
-import { asUser, createTestDb, type TestDb, type Who } from '../support/db.ts';
+import { asUser, createTestDb, type TestDb } from '../support/db.ts';
+import type { Who } from '../support/door.ts';
 import { call as callOn, checkStockInvariants, tally, type Outcome } from '../support/race.ts';
 
 let db: TestDb;

@@ -2,7 +2,8 @@
 // returned, not thrown), a start barrier, tallies, and the stock invariants of docs/inventory.md.
 import { expect } from 'vitest';
 import type { Sql, TransactionSql } from 'postgres';
-import { asUser, type Who } from './db.ts';
+import { asUser } from './db.ts';
+import type { Who } from './door.ts';
 
 export interface Outcome<T> {
   ok: boolean;
