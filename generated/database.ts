@@ -74,11 +74,12 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'location'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Batches at one location (seed E's quantities by inventory): quantity, committed (pending
-       * transfers and picks), available (0 while unsellable there), in_transfer (leaving in pending
-       * transfers), incoming (arriving), unsellable and unsellable_reasons. Rows with quantity 0 and
-       * nothing incoming are left out unless _include_empty. Ordered by batch number; _limit 1–100
-       * (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403, 404.
+       * Batches at one location (the retail API's quantities by inventory): quantity, committed
+       * (pending transfers and picks), available (0 while unsellable there), in_transfer (leaving in
+       * pending transfers), incoming (arriving), unsellable and unsellable_reasons. Rows with quantity
+       * 0 and nothing incoming are left out unless _include_empty. Ordered by batch number; _limit
+       * 1–100 (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403,
+       * 404.
        */
       batch_quantities_by_location: {
         Args: {
@@ -96,8 +97,8 @@ export type Database = {
        * committed (reserved by pending transfers and picks), available (quantity − committed; 0 while
        * unsellable there), unsellable and unsellable_reasons (holds there or on the batch, recalled,
        * archived, expired), in_transfer (leaving in pending transfers) and incoming (arriving in
-       * pending transfers). The full list, no paging (seed E's batchQuantityInfo). Viewer role, scope
-       * inventory:read. Errors: 400, 401, 403, 404.
+       * pending transfers). The full list, no paging (the retail API's batchQuantityInfo). Viewer
+       * role, scope inventory:read. Errors: 400, 401, 403, 404.
        */
       batch_quantities_by_product: {
         Args: {

@@ -71,7 +71,7 @@ create type api.lab_result as (
   recorded_at         timestamptz
 );
 
--- The batch as every batch RPC returns it: seed C's fields plus the union of the other seeds' core fields,
+-- The batch as every batch RPC returns it: the product passport API's fields plus the union of the other APIs' core fields,
 -- then computed parts, each from one helper in its own room, appended in this order (a later room
 -- appends its own the same way: a field list here, one lateral helper in app.batch_out and the lists):
 --   quality (app.batch_quality): lab_testing_state, latest_lab_result, unsellable, unsellable_reasons.

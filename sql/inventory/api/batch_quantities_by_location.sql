@@ -58,5 +58,5 @@ begin
 end
 $$;
 comment on function api.batch_quantities_by_location(uuid, uuid, integer, integer, boolean) is
-  $$Batches at one location (seed E's quantities by inventory): quantity, committed (pending transfers and picks), available (0 while unsellable there), in_transfer (leaving in pending transfers), incoming (arriving), unsellable and unsellable_reasons. Rows with quantity 0 and nothing incoming are left out unless _include_empty. Ordered by batch number; _limit 1–100 (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403, 404.$$;
+  $$Batches at one location (the retail API's quantities by inventory): quantity, committed (pending transfers and picks), available (0 while unsellable there), in_transfer (leaving in pending transfers), incoming (arriving), unsellable and unsellable_reasons. Rows with quantity 0 and nothing incoming are left out unless _include_empty. Ordered by batch number; _limit 1–100 (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403, 404.$$;
 grant execute on function api.batch_quantities_by_location(uuid, uuid, integer, integer, boolean) to authenticated;

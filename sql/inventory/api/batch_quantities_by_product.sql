@@ -39,5 +39,5 @@ begin
 end
 $$;
 comment on function api.batch_quantities_by_product(uuid, uuid) is
-  $$Every batch of a product at every location where it has (or had) stock or is headed: quantity, committed (reserved by pending transfers and picks), available (quantity − committed; 0 while unsellable there), unsellable and unsellable_reasons (holds there or on the batch, recalled, archived, expired), in_transfer (leaving in pending transfers) and incoming (arriving in pending transfers). The full list, no paging (seed E's batchQuantityInfo). Viewer role, scope inventory:read. Errors: 400, 401, 403, 404.$$;
+  $$Every batch of a product at every location where it has (or had) stock or is headed: quantity, committed (reserved by pending transfers and picks), available (quantity − committed; 0 while unsellable there), unsellable and unsellable_reasons (holds there or on the batch, recalled, archived, expired), in_transfer (leaving in pending transfers) and incoming (arriving in pending transfers). The full list, no paging (the retail API's batchQuantityInfo). Viewer role, scope inventory:read. Errors: 400, 401, 403, 404.$$;
 grant execute on function api.batch_quantities_by_product(uuid, uuid) to authenticated;
