@@ -146,6 +146,20 @@ export const catalogue = {
         result: api.Functions.claim_gtin_prefix.Returns,
       },
     ],
+    confirm_picks: [
+      {
+        schema: 'api',
+        name: 'confirm_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_pick_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_reason', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.confirm_picks.Returns,
+      },
+    ],
     create_brand: [
       {
         schema: 'api',
@@ -465,6 +479,24 @@ export const catalogue = {
         result: api.Functions.list_due_diligence_statements.Returns,
       },
     ],
+    list_expiring_batches: [
+      {
+        schema: 'api',
+        name: 'list_expiring_batches',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_within_days', cast: 'integer', kind: 'plain', required: true },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_include_expired', cast: 'boolean', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+          { name: '_offset', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_expiring_batches.Returns,
+      },
+    ],
     list_gtin_claims: [
       {
         schema: 'api',
@@ -476,6 +508,23 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_gtin_claims.Returns,
+      },
+    ],
+    list_holds: [
+      {
+        schema: 'api',
+        name: 'list_holds',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+          { name: '_offset', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_holds.Returns,
       },
     ],
     list_inbounds: [
@@ -491,6 +540,20 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_inbounds.Returns,
+      },
+    ],
+    list_lab_results: [
+      {
+        schema: 'api',
+        name: 'list_lab_results',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_include_superseded', cast: 'boolean', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_lab_results.Returns,
       },
     ],
     list_locations: [
@@ -529,6 +592,22 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_my_brands.Returns,
+      },
+    ],
+    list_picks: [
+      {
+        schema: 'api',
+        name: 'list_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+          { name: '_offset', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_picks.Returns,
       },
     ],
     list_product_batches: [
@@ -570,6 +649,19 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_recalls.Returns,
+      },
+    ],
+    list_release_rules: [
+      {
+        schema: 'api',
+        name: 'list_release_rules',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_release_rules.Returns,
       },
     ],
     list_stock_movements: [
@@ -696,6 +788,22 @@ export const catalogue = {
         result: api.Functions.mint_serials.Returns,
       },
     ],
+    place_hold: [
+      {
+        schema: 'api',
+        name: 'place_hold',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_reason_code', cast: 'text', kind: 'plain', required: true },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.place_hold.Returns,
+      },
+    ],
     produce_batch: [
       {
         schema: 'api',
@@ -704,14 +812,14 @@ export const catalogue = {
           { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
           { name: '_location_id', cast: 'uuid', kind: 'plain', required: true },
           { name: '_inputs', cast: 'jsonb', kind: 'json', required: true },
-          { name: '_quantity', cast: 'numeric', kind: 'plain', required: true },
+          { name: '_quantity', cast: '"data"."quantity"', kind: 'plain', required: true },
           { name: '_product_id', cast: 'uuid', kind: 'plain', required: false },
           { name: '_batch_number', cast: 'text', kind: 'plain', required: false },
           { name: '_output_batch_id', cast: 'uuid', kind: 'plain', required: false },
           { name: '_output_location_id', cast: 'uuid', kind: 'plain', required: false },
           { name: '_kind', cast: 'text', kind: 'plain', required: false },
-          { name: '_production_date', cast: 'date', kind: 'plain', required: false },
-          { name: '_expiry_date', cast: 'date', kind: 'plain', required: false },
+          { name: '_production_date', cast: '"data"."iso_date"', kind: 'plain', required: false },
+          { name: '_expiry_date', cast: '"data"."iso_date"', kind: 'plain', required: false },
           { name: '_note', cast: 'text', kind: 'plain', required: false },
         ],
         returns: 'row',
@@ -768,6 +876,30 @@ export const catalogue = {
         result: api.Functions.record_due_diligence_decision.Returns,
       },
     ],
+    record_lab_result: [
+      {
+        schema: 'api',
+        name: 'record_lab_result',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_result', cast: 'text', kind: 'plain', required: true },
+          { name: '_analytes', cast: 'jsonb', kind: 'json', required: false },
+          { name: '_lab_name', cast: 'text', kind: 'plain', required: false },
+          { name: '_sample_id', cast: 'text', kind: 'plain', required: false },
+          { name: '_sampled_on', cast: '"data"."iso_date"', kind: 'plain', required: false },
+          { name: '_tested_on', cast: '"data"."iso_date"', kind: 'plain', required: false },
+          { name: '_certificate_url', cast: 'text', kind: 'plain', required: false },
+          { name: '_certificate_sha256', cast: 'text', kind: 'plain', required: false },
+          { name: '_data', cast: 'jsonb', kind: 'json', required: false },
+          { name: '_supersedes_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_correction_reason', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.record_lab_result.Returns,
+      },
+    ],
     reject_gtin_claim: [
       {
         schema: 'api',
@@ -780,6 +912,34 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.reject_gtin_claim.Returns,
+      },
+    ],
+    release_hold: [
+      {
+        schema: 'api',
+        name: 'release_hold',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_hold_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.release_hold.Returns,
+      },
+    ],
+    release_picks: [
+      {
+        schema: 'api',
+        name: 'release_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_pick_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_reason', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.release_picks.Returns,
       },
     ],
     remove_brand_member: [
@@ -807,6 +967,23 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.rename_location.Returns,
+      },
+    ],
+    reserve_picks: [
+      {
+        schema: 'api',
+        name: 'reserve_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_lines', cast: 'jsonb', kind: 'json', required: true },
+          { name: '_min_remaining_days', cast: 'integer', kind: 'plain', required: false },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.reserve_picks.Returns,
       },
     ],
     resolve_digital_link: [
@@ -849,8 +1026,8 @@ export const catalogue = {
           { name: '_created_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
           { name: '_updated_from', cast: 'timestamp with time zone', kind: 'plain', required: false },
           { name: '_updated_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
-          { name: '_received_from', cast: 'date', kind: 'plain', required: false },
-          { name: '_received_to', cast: 'date', kind: 'plain', required: false },
+          { name: '_received_from', cast: '"data"."iso_date"', kind: 'plain', required: false },
+          { name: '_received_to', cast: '"data"."iso_date"', kind: 'plain', required: false },
           { name: '_sort', cast: 'text', kind: 'plain', required: false },
           { name: '_direction', cast: 'text', kind: 'plain', required: false },
           { name: '_limit', cast: 'integer', kind: 'plain', required: false },
@@ -877,6 +1054,20 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.set_batch_status.Returns,
+      },
+    ],
+    set_release_rule: [
+      {
+        schema: 'api',
+        name: 'set_release_rule',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_requires_lab_result', cast: 'boolean', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.set_release_rule.Returns,
       },
     ],
     set_serial_format: [
@@ -922,6 +1113,22 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.submit_due_diligence_statement.Returns,
+      },
+    ],
+    suggest_picks: [
+      {
+        schema: 'api',
+        name: 'suggest_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_quantity', cast: '"data"."quantity"', kind: 'plain', required: true },
+          { name: '_min_remaining_days', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.suggest_picks.Returns,
       },
     ],
     trace_batch: [

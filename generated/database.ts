@@ -90,10 +90,12 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'product'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Batches at one location (seed E's quantities by inventory): quantity, committed, available,
-       * in_transfer (leaving in pending transfers) and incoming (arriving). Rows with quantity 0 and
-       * nothing incoming are left out unless _include_empty. Ordered by batch number; _limit 1–100
-       * (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403, 404.
+       * Batches at one location (the retail API's quantities by inventory): quantity, committed
+       * (pending transfers and picks), available (0 while unsellable there), in_transfer (leaving in
+       * pending transfers), incoming (arriving), unsellable and unsellable_reasons. Rows with quantity
+       * 0 and nothing incoming are left out unless _include_empty. Ordered by batch number; _limit
+       * 1–100 (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403,
+       * 404.
        */
       batch_quantities_by_location: {
         Args: {
@@ -108,10 +110,11 @@ export type Database = {
       }
       /**
        * Every batch of a product at every location where it has (or had) stock or is headed: quantity,
-       * committed (reserved by pending transfers), available (quantity − committed), in_transfer
-       * (leaving in pending transfers) and incoming (arriving in pending transfers). The full list, no
-       * paging (seed E's batchQuantityInfo). Viewer role, scope inventory:read. Errors: 400, 401, 403,
-       * 404.
+       * committed (reserved by pending transfers and picks), available (quantity − committed; 0 while
+       * unsellable there), unsellable and unsellable_reasons (holds there or on the batch, recalled,
+       * archived, expired), in_transfer (leaving in pending transfers) and incoming (arriving in
+       * pending transfers). The full list, no paging (the retail API's batchQuantityInfo). Viewer
+       * role, scope inventory:read. Errors: 400, 401, 403, 404.
        */
       batch_quantities_by_product: {
         Args: {
@@ -155,6 +158,22 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['gtin_claim']
         SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Confirm a reserved pick list: per line its reservation is released and the quantity leaves the
+       * location (ledger kinds release and pick); status picked. Refused with 409 (rule unsellable,
+       * naming the hold) while a line's stock is unsellable — release the pick instead; 409 (rule
+       * state) unless the pick is reserved. Editor role, scope inventory:write. Errors: 400, 401, 403,
+       * 404, 409.
+       */
+      confirm_picks: {
+        Args: {
+          _brand_id: string
+          _pick_id: string
+          _reason?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick']
+        SetofOptions: { from: '*'; to: 'pick'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Create a brand (tenant); the caller becomes its owner. _slug defaults to one derived from
@@ -480,6 +499,27 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: false; isSetofReturn: true }
       }
       /**
+       * Batches (not archived) whose expiry date is within the next _within_days days (0–3650),
+       * soonest first, and those already expired unless _include_expired is false. Expiry is computed
+       * now (the database's current date), no job runs: days_left (negative once expired), expired,
+       * on_hand and committed (at _location_id — then only batches with stock there — or over all
+       * locations), unsellable and unsellable_reasons. _product_id filters; _limit 1–100 (default
+       * 100), _offset. Viewer role, scope quality:read. Errors: 400, 401, 403, 404.
+       */
+      list_expiring_batches: {
+        Args: {
+          _brand_id: string
+          _within_days: number
+          _location_id?: string | null
+          _product_id?: string | null
+          _include_expired?: boolean | null
+          _limit?: number | null
+          _offset?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['expiring_batch'][]
+        SetofOptions: { from: '*'; to: 'expiring_batch'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * The brand's GTIN ownership claims (viewer role, scope brands:read), oldest first, optionally
        * by _status (pending | verified | rejected). Without _brand_id: every brand's claims, for
        * platform administrators (scope platform:admin) reviewing them. At most 1000 rows. Errors: 400,
@@ -494,6 +534,23 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: false; isSetofReturn: true }
       }
       /**
+       * Holds of a brand, oldest first: _status open (default), released, or null for both; _batch_id
+       * and _location_id filter (a location filter lists the holds limited to that location). _limit
+       * 1–100 (default 100), _offset. Viewer role, scope quality:read. Errors: 400, 401, 403.
+       */
+      list_holds: {
+        Args: {
+          _brand_id: string
+          _batch_id?: string | null
+          _location_id?: string | null
+          _status?: string | null
+          _limit?: number | null
+          _offset?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['hold'][]
+        SetofOptions: { from: '*'; to: 'hold'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * Inbound receipts, newest first, with their lines; optionally of one location. _limit 1–100
        * (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403.
        */
@@ -506,6 +563,21 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['inbound'][]
         SetofOptions: { from: '*'; to: 'inbound'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * A batch's lab results, newest first (the first is the latest, the one in effect), each with
+       * its analytes, certificate reference, who recorded it and when, what it supersedes and what
+       * superseded it. _include_superseded false leaves out corrected results. Viewer role, scope
+       * quality:read. Errors: 400, 401, 403, 404.
+       */
+      list_lab_results: {
+        Args: {
+          _brand_id: string
+          _batch_id: string
+          _include_superseded?: boolean | null
+        }
+        Returns: Database['api']['CompositeTypes']['lab_result'][]
+        SetofOptions: { from: '*'; to: 'lab_result'; isOneToOne: false; isSetofReturn: true }
       }
       /**
        * The brand's locations by name; archived ones only with _include_archived. Viewer role, scope
@@ -541,6 +613,22 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: Database['api']['CompositeTypes']['brand'][]
         SetofOptions: { from: '*'; to: 'brand'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * Pick lists of a brand, newest first, with their lines: _status reserved | picked | released,
+       * _location_id; _limit 1–100 (default 100), _offset. Viewer role, scope inventory:read. Errors:
+       * 400, 401, 403.
+       */
+      list_picks: {
+        Args: {
+          _brand_id: string
+          _status?: string | null
+          _location_id?: string | null
+          _limit?: number | null
+          _offset?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick'][]
+        SetofOptions: { from: '*'; to: 'pick'; isOneToOne: false; isSetofReturn: true }
       }
       /**
        * All batches of a product, oldest first (shape with select/order/limit/offset). Errors: 401,
@@ -581,6 +669,18 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['recall'][]
         SetofOptions: { from: '*'; to: 'recall'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * The release rules of a brand's products (those ever set; requires_lab_result false when
+       * lifted), optionally of one _product_id. Viewer role, scope quality:read. Errors: 401, 403.
+       */
+      list_release_rules: {
+        Args: {
+          _brand_id: string
+          _product_id?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['release_rule'][]
+        SetofOptions: { from: '*'; to: 'release_rule'; isOneToOne: false; isSetofReturn: true }
       }
       /**
        * The stock ledger, newest first: every receipt, adjustment, reservation, release, transfer_out,
@@ -732,6 +832,25 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'serial_mint_result'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Put a batch on hold: _reason_code one of lab_pending, lab_failed, damaged, expired, recalled,
+       * regulatory, other (other needs a _note); _location_id limits the hold to the batch's stock at
+       * that location. While a hold is open the stock it covers is unsellable: batch reads list it in
+       * unsellable_reasons, available excludes it, and reservations, transfers and picks of it answer
+       * 409 naming the hold. One open hold per batch, location and reason (a second is 409 naming the
+       * first). Editor role, scope quality:write. Errors: 400, 401, 403, 404, 409.
+       */
+      place_hold: {
+        Args: {
+          _brand_id: string
+          _batch_id: string
+          _reason_code: string
+          _note?: string | null
+          _location_id?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['hold']
+        SetofOptions: { from: '*'; to: 'hold'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Produce (or repack, _kind = 'repack') _quantity of an output batch from input batches taken at
        * _location_id, in one transaction: each input line [{batch_id, quantity > 0}] (1–100, one per
        * batch) is consumed from its stock there (ledger kind consumption; more than available is a 409
@@ -826,6 +945,36 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Record a lab result for a batch: _result pass|fail (overall), _analytes [{name, display_name?,
+       * value?, max?, unit?, limit?, result? pass|fail}] (0–500, names unique; potency fields of the
+       * retail API map to analytes, docs/quality.md), lab name, sample id, sampled/tested dates (not
+       * in the future), certificate URL and SHA-256, _data (the lab's own payload, an object). Results
+       * never change: a correction is a new result with _supersedes_id (the batch's latest result) and
+       * _correction_reason. The latest result takes effect at once: pass releases the batch's lab
+       * pending / lab failed holds and moves in_testing → ready_for_sale; fail places a lab failed
+       * hold and moves ready_for_sale → in_testing. Editor role, scope quality:write. Errors: 400,
+       * 401, 403, 404 (batch, superseded result), 409 (not the latest result).
+       */
+      record_lab_result: {
+        Args: {
+          _brand_id: string
+          _batch_id: string
+          _result: string
+          _analytes?: Json
+          _lab_name?: string | null
+          _sample_id?: string | null
+          _sampled_on?: string | null
+          _tested_on?: string | null
+          _certificate_url?: string | null
+          _certificate_sha256?: string | null
+          _data?: Json
+          _supersedes_id?: string | null
+          _correction_reason?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['lab_result']
+        SetofOptions: { from: '*'; to: 'lab_result'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Platform administrators (scope platform:admin): reject a pending claim, or revoke a verified
        * one (the resolver stops answering for its GTINs at once), with a reason (_note, 1-2000
        * characters, shown to the brand). Errors: 400, 401, 403, 404 (claim), 409 (already rejected).
@@ -839,6 +988,35 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['gtin_claim']
         SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Release an open hold; it stays on record with who released it, when and _note. On a product
+       * that requires a passing lab result, a lab pending hold goes only once a result is in and a lab
+       * failed hold only once the latest result passes (409, rule lab_result_required). Admin role,
+       * scope quality:write. Errors: 400, 401, 403, 404, 409 (already released, lab result required).
+       */
+      release_hold: {
+        Args: {
+          _brand_id: string
+          _hold_id: string
+          _note?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['hold']
+        SetofOptions: { from: '*'; to: 'hold'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Release a reserved pick list: its reservations end (committed falls, ledger kind release),
+       * nothing moves; status released with _reason. Always allowed while reserved, held stock
+       * included. Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409 (not reserved).
+       */
+      release_picks: {
+        Args: {
+          _brand_id: string
+          _pick_id: string
+          _reason?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick']
+        SetofOptions: { from: '*'; to: 'pick'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Remove a member from a brand. Admins remove up to admins; only owners remove owners; the last
@@ -864,6 +1042,29 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['location']
         SetofOptions: { from: '*'; to: 'location'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Reserve a pick: _lines are the lines of a suggest_picks answer ([{batch_id, quantity}], any
+       * order; the informational batch_number, expiry_date, received_date and available may stay in),
+       * with the same _product_id, _location_id and _min_remaining_days. In one transaction, under the
+       * stock locks, the suggestion for the lines' total is computed again; if it is not exactly these
+       * lines (stock, holds or expiry changed) the answer is 409 rule suggestion_changed with the
+       * current suggestion in details.suggestion, and nothing is reserved. A line whose stock is
+       * unsellable is 409 rule unsellable naming the hold. Reserved quantities are committed at the
+       * location (available falls), like a pending transfer's. Returns the pick list (PK-000001,
+       * status reserved). Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409.
+       */
+      reserve_picks: {
+        Args: {
+          _brand_id: string
+          _product_id: string
+          _location_id: string
+          _lines: Json
+          _min_remaining_days?: number | null
+          _note?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick']
+        SetofOptions: { from: '*'; to: 'pick'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Public (anon and authenticated): resolve a GS1 Digital Link URI —
@@ -949,6 +1150,22 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Set whether a product's batches need a passing lab result before sale (Metrc-style release
+       * gate). With it, a new batch of the product starts in_testing with an automatic lab pending
+       * hold, and ready_for_sale is reachable only while the batch's latest lab result passes — for
+       * every write, direct UPDATEs included. Existing batches keep their status and holds. Admin
+       * role, scope quality:write. Errors: 400, 401, 403, 404.
+       */
+      set_release_rule: {
+        Args: {
+          _brand_id: string
+          _product_id: string
+          _requires_lab_result: boolean
+        }
+        Returns: Database['api']['CompositeTypes']['release_rule']
+        SetofOptions: { from: '*'; to: 'release_rule'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Choose how mint_serials numbers the brand's serials from now on (serials already minted keep
        * their numbers): _scheme random (default) or sequential (opt-in: the serial number is the
        * position in the batch, so it reveals how many units a batch has); for random, _alphabet (10-32
@@ -1003,6 +1220,28 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['due_diligence_statement']
         SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Which batches of a product to pick at a location for _quantity, first expiry first out
+       * (batches without an expiry date last), then first received, then oldest: lines [{batch_id,
+       * batch_number, expiry_date, received_date, available, quantity}] taking each batch's available
+       * stock in that order. Held (at that location or as a whole), expired, recalled and archived
+       * batches are skipped, as are batches expiring within _min_remaining_days (0–3650, default 0);
+       * skipped lists, with their reasons, those passed over before the quantity was covered (all of
+       * them when it is not). suggested, shortfall and complete tell whether the stock covers the
+       * request. Pass lines back to reserve_picks to reserve exactly this. Viewer role, scope
+       * inventory:read. Errors: 400, 401, 403, 404.
+       */
+      suggest_picks: {
+        Args: {
+          _brand_id: string
+          _product_id: string
+          _location_id: string
+          _quantity: number
+          _min_remaining_days?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick_suggestion']
+        SetofOptions: { from: '*'; to: 'pick_suggestion'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * The genealogy around a batch in one recursive query: _direction 'up' (what it was made from,
@@ -1214,6 +1453,10 @@ export type Database = {
         updated_at: string | null
         version: number | null
         archived_at: string | null
+        lab_testing_state: string | null
+        latest_lab_result: Database['api']['CompositeTypes']['lab_result'] | null
+        unsellable: boolean | null
+        unsellable_reasons: Database['api']['CompositeTypes']['unsellable_reason'][] | null
       }
       batch_page: {
         items: Database['api']['CompositeTypes']['batch'][] | null
@@ -1238,6 +1481,8 @@ export type Database = {
         in_transfer: number | null
         incoming: number | null
         updated_at: string | null
+        unsellable: boolean | null
+        unsellable_reasons: Database['api']['CompositeTypes']['unsellable_reason'][] | null
       }
       brand: {
         id: string | null
@@ -1297,6 +1542,21 @@ export type Database = {
         updated_at: string | null
         version: number | null
       }
+      expiring_batch: {
+        batch_id: string | null
+        brand_id: string | null
+        product_id: string | null
+        product_name: string | null
+        batch_number: string | null
+        status: string | null
+        expiry_date: string | null
+        days_left: number | null
+        expired: boolean | null
+        on_hand: number | null
+        committed: number | null
+        unsellable: boolean | null
+        unsellable_reasons: Database['api']['CompositeTypes']['unsellable_reason'][] | null
+      }
       genealogy_event: {
         id: string | null
         brand_id: string | null
@@ -1338,6 +1598,24 @@ export type Database = {
         decided_by: string | null
         decided_at: string | null
       }
+      hold: {
+        id: string | null
+        brand_id: string | null
+        batch_id: string | null
+        batch_number: string | null
+        location_id: string | null
+        location_name: string | null
+        reason_code: string | null
+        note: string | null
+        status: string | null
+        source: string | null
+        lab_result_id: string | null
+        placed_by: string | null
+        placed_at: string | null
+        released_by: string | null
+        released_at: string | null
+        release_note: string | null
+      }
       inbound: {
         id: string | null
         brand_id: string | null
@@ -1360,6 +1638,34 @@ export type Database = {
         quantity: number | null
         expiry_date: string | null
         batch_created: boolean | null
+      }
+      lab_analyte: {
+        name: string | null
+        display_name: string | null
+        value: number | null
+        max: number | null
+        unit: string | null
+        limit: number | null
+        result: string | null
+      }
+      lab_result: {
+        id: string | null
+        brand_id: string | null
+        batch_id: string | null
+        result: string | null
+        lab_name: string | null
+        sample_id: string | null
+        sampled_on: string | null
+        tested_on: string | null
+        certificate_url: string | null
+        certificate_sha256: string | null
+        data: Json
+        analytes: Database['api']['CompositeTypes']['lab_analyte'][] | null
+        supersedes_id: string | null
+        superseded_by: string | null
+        correction_reason: string | null
+        recorded_by: string | null
+        recorded_at: string | null
       }
       location: {
         id: string | null
@@ -1388,6 +1694,61 @@ export type Database = {
         started_at: string | null
         finished_at: string | null
         updated_at: string | null
+      }
+      pick: {
+        id: string | null
+        brand_id: string | null
+        number: string | null
+        status: string | null
+        product_id: string | null
+        product_name: string | null
+        location_id: string | null
+        location_name: string | null
+        quantity: number | null
+        note: string | null
+        created_by: string | null
+        created_at: string | null
+        updated_by: string | null
+        updated_at: string | null
+        version: number | null
+        picked_by: string | null
+        picked_at: string | null
+        released_by: string | null
+        released_at: string | null
+        release_reason: string | null
+        lines: Database['api']['CompositeTypes']['pick_line'][] | null
+      }
+      pick_line: {
+        position: number | null
+        batch_id: string | null
+        batch_number: string | null
+        expiry_date: string | null
+        quantity: number | null
+      }
+      pick_skipped: {
+        batch_id: string | null
+        batch_number: string | null
+        expiry_date: string | null
+        available: number | null
+        reasons: Database['api']['CompositeTypes']['unsellable_reason'][] | null
+      }
+      pick_suggestion: {
+        product_id: string | null
+        location_id: string | null
+        requested: number | null
+        suggested: number | null
+        shortfall: number | null
+        complete: boolean | null
+        lines: Database['api']['CompositeTypes']['pick_suggestion_line'][] | null
+        skipped: Database['api']['CompositeTypes']['pick_skipped'][] | null
+      }
+      pick_suggestion_line: {
+        batch_id: string | null
+        batch_number: string | null
+        expiry_date: string | null
+        received_date: string | null
+        available: number | null
+        quantity: number | null
       }
       product: {
         id: string | null
@@ -1472,6 +1833,16 @@ export type Database = {
         accepted_by: string | null
         accepted_at: string | null
       }
+      release_rule: {
+        brand_id: string | null
+        product_id: string | null
+        product_name: string | null
+        requires_lab_result: boolean | null
+        updated_by: string | null
+        created_at: string | null
+        updated_at: string | null
+        version: number | null
+      }
       serial: {
         brand_id: string | null
         batch_id: string | null
@@ -1546,6 +1917,7 @@ export type Database = {
         actor: string | null
         created_at: string | null
         trace_event_id: string | null
+        pick_id: string | null
       }
       sync_result: {
         success: boolean | null
@@ -1685,6 +2057,13 @@ export type Database = {
         product_id: string | null
         batch_number: string | null
         quantity: number | null
+      }
+      unsellable_reason: {
+        id: string | null
+        source: string | null
+        code: string | null
+        message: string | null
+        location_id: string | null
       }
     }
   }

@@ -55,6 +55,9 @@ export interface BrandFx {
   /** made from `batch` by a production; recalled (recall) */
   producedBatch: string;
   recall: string;
+  labResult: string;
+  hold: string;
+  pick: string;
 }
 
 /** The platform administrator who verifies the fixture brands' GTIN claims. */
@@ -136,6 +139,22 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
   const producedBatch = produced.outputs[0]!.batch_id;
   const recall = must<{ recall: { id: string } }>(await call(owner, 'recall_batch', {
     _brand_id: b, _batch_id: producedBatch, _reason: `${marker} recall reason` }), 'recall_batch');
+  // quality: a release rule, a lab result with analytes, a pick list reserved by first expiry, a hold at the second location
+  must(await call(owner, 'set_release_rule', { _brand_id: b, _product_id: product.id, _requires_lab_result: false }), 'set_release_rule');
+  const labResult = must<{ id: string }>(await call(owner, 'record_lab_result', {
+    _brand_id: b, _batch_id: batch.id, _result: 'pass', _lab_name: `${marker} lab`, _sample_id: `${marker}-SAMPLE`,
+    _analytes: [{ name: 'thc', display_name: `${marker} THC`, value: 20.5, unit: '%' }], _data: { secret: `${marker} lab data` },
+  }), 'record_lab_result');
+  const suggestion = must<{ lines: { batch_id: string; quantity: number }[] }>(await call(owner, 'suggest_picks', {
+    _brand_id: b, _product_id: product.id, _location_id: loc.id, _quantity: 2,
+  }), 'suggest_picks');
+  const pick = must<{ id: string }>(await call(owner, 'reserve_picks', {
+    _brand_id: b, _product_id: product.id, _location_id: loc.id, _note: `${marker} pick note`,
+    _lines: suggestion.lines.map((l) => ({ batch_id: l.batch_id, quantity: l.quantity })),
+  }), 'reserve_picks');
+  const hold = must<{ id: string }>(await call(owner, 'place_hold', {
+    _brand_id: b, _batch_id: batch.id, _reason_code: 'damaged', _note: `${marker} hold note`, _location_id: loc2.id,
+  }), 'place_hold');
   const page = must<{ next_cursor: string | null }>(await call(owner, 'search_batches', { _brand_id: b, _limit: 1 }), 'search_batches');
   const moves = must<{ id: number }[]>(await call(owner, 'list_stock_movements', { _brand_id: b }), 'list_stock_movements');
   const gtin14 = product.gtin;
@@ -156,6 +175,7 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     claim: claim.id,
     mintJob: job.job_id,
     producedBatch, recall: recall.recall.id,
+    labResult: labResult.id, hold: hold.id, pick: pick.id,
   };
 }
 
