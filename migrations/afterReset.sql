@@ -14,10 +14,13 @@ begin
   if not exists (select from pg_catalog.pg_roles where rolname = 'authenticated') then
     create role authenticated nologin;
   end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'lotline_worker') then
+    create role lotline_worker nologin;         -- the webhook delivery worker's steps (app.webhook_*)
+  end if;
   if not exists (select from pg_catalog.pg_roles where rolname = 'authenticator') then
     create role authenticator login noinherit;
   end if;
 end
 $$;
 alter role authenticator with login noinherit nosuperuser nocreatedb nocreaterole nobypassrls;
-grant anon, authenticated to authenticator;
+grant anon, authenticated, lotline_worker to authenticator;

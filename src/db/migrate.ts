@@ -30,13 +30,29 @@ function hasCurrentMigration(folder: string): boolean {
   return sqlFiles(dir).some((f) => readFileSync(f, 'utf8').replace(/--.*$/gm, '').trim().length > 0);
 }
 
+/** Domain rooms applied after the shared folders: sql/<room>/ holds helpers, types.sql, api/ and policies.sql. */
+const ROOMS = ['events'];
+
+/** A room's files: helpers (every .sql but types/policies), its api types, its api functions, its policies. */
+function roomFiles(room: string): { app: string[]; apiTypes: string[]; api: string[]; policies: string[] } {
+  const dir = join(ROOT, 'sql', room);
+  const special = (f: string) => f.endsWith('/types.sql') || f.endsWith('/policies.sql');
+  return {
+    app: sqlFiles(dir).filter((f) => !special(f)),
+    apiTypes: sqlFiles(dir).filter((f) => f.endsWith('/types.sql')),
+    api: sqlFiles(join(dir, 'api')),
+    policies: sqlFiles(dir).filter((f) => f.endsWith('/policies.sql')),
+  };
+}
+
 /** The code phase, in the order it is applied: app helpers, api (rebuilt), policies, finalize. */
 export function codeFiles(): { app: string[]; apiTypes: string[]; api: string[]; policies: string[]; finalize: string } {
+  const rooms = ROOMS.map(roomFiles);
   return {
-    app: sqlFiles(join(ROOT, 'sql', 'app')),
-    apiTypes: sqlFiles(join(ROOT, 'sql', 'api', 'types')),
-    api: sqlFiles(join(ROOT, 'sql', 'api')),
-    policies: sqlFiles(join(ROOT, 'sql', 'policies')),
+    app: [...sqlFiles(join(ROOT, 'sql', 'app')), ...rooms.flatMap((r) => r.app)],
+    apiTypes: [...sqlFiles(join(ROOT, 'sql', 'api', 'types')), ...rooms.flatMap((r) => r.apiTypes)],
+    api: [...sqlFiles(join(ROOT, 'sql', 'api')), ...rooms.flatMap((r) => r.api)],
+    policies: [...sqlFiles(join(ROOT, 'sql', 'policies')), ...rooms.flatMap((r) => r.policies)],
     finalize: join(ROOT, 'sql', 'finalize.sql'),
   };
 }

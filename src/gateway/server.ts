@@ -613,6 +613,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       if (k === 'cookie' || v === undefined) continue;
       headers[k] = Array.isArray(v) ? v[v.length - 1]! : v;
     }
+    headers['x-request-id'] = req.id; // the id this response carries (generated when the client sent none): the audit trail records it
     out.push(['request.headers', JSON.stringify(headers)]);
     out.push(['request.cookies', JSON.stringify(parseCookies(req.headers.cookie))]);
     if (prefs.timezone) out.push(['timezone', prefs.timezone]);
