@@ -1,11 +1,11 @@
 // Catalog lints: read the migrated database and fail on what the conventions forbid, so a table or
 // function added later without the right guards fails here without anyone writing a new test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestDb, type TestDb } from './support/db.ts';
 import { loadCatalog, type Catalog } from '../src/catalog/introspect.ts';
-import { ROOT, codeFiles } from '../src/db/migrate.ts';
+import { DOMAINS, ROOT, SQL_DIR } from '../src/db/sql-layout.ts';
 
 let db: TestDb;
 let catalog: Catalog;
@@ -14,6 +14,17 @@ beforeAll(async () => {
   catalog = await loadCatalog(db.admin, ['api']);
 });
 afterAll(async () => db?.drop());
+
+/** Every sql/<folder>/api/<file>.sql: the folder (domain) and the file name without .sql. */
+function apiFiles(): { domain: string; name: string; path: string }[] {
+  return readdirSync(SQL_DIR)
+    .filter((d) => existsSync(join(SQL_DIR, d, 'api')))
+    .flatMap((domain) =>
+      readdirSync(join(SQL_DIR, domain, 'api'))
+        .filter((f) => f.endsWith('.sql'))
+        .map((f) => ({ domain, name: f.replace(/\.sql$/, ''), path: join(SQL_DIR, domain, 'api', f) })),
+    );
+}
 
 /** The functions anon may execute: the consumer-facing public view. */
 export const PUBLIC_FUNCTIONS = ['get_public_batch', 'resolve_digital_link', 'resolve_serial'];
@@ -131,11 +142,20 @@ describe('functions', () => {
     expect(readers.filter((f) => f.volatility === 'volatile').map((f) => f.name)).toEqual([]);
   });
 
-  it('each api function lives in its own file named after it', () => {
-    const files = new Set(codeFiles().api.map((f) => basename(f, '.sql')));
+  it('each api function lives in its own file named after it, sql/<domain>/api/<function>.sql, in a listed domain', () => {
+    const files = apiFiles();
     const names = new Set(catalog.functions.map((f) => f.name));
-    expect([...names].filter((n) => !files.has(n))).toEqual([]);
-    expect([...files].filter((n) => !names.has(n))).toEqual([]);
+    const fileNames = files.map((f) => f.name);
+    expect([...names].filter((n) => !fileNames.includes(n)), 'api functions without a file').toEqual([]);
+    expect(files.filter((f) => !names.has(f.name)).map((f) => f.path), 'files without their api function').toEqual([]);
+    expect(fileNames.filter((n, i) => fileNames.indexOf(n) !== i), 'functions with several files').toEqual([]);
+    expect(files.filter((f) => !(DOMAINS as readonly string[]).includes(f.domain)).map((f) => f.path), 'api files outside the DOMAINS of src/db/sql-layout.ts').toEqual([]);
+    // the file creates exactly that function, and no other api function
+    const wrong = files.filter((f) => {
+      const created = [...readFileSync(f.path, 'utf8').matchAll(/create\s+(?:or\s+replace\s+)?function\s+api\.(\w+)\s*\(/gi)].map((m) => m[1]);
+      return created.length !== 1 || created[0] !== f.name;
+    });
+    expect(wrong.map((f) => f.path)).toEqual([]);
   });
 
   it('anon may execute exactly the public functions', async () => {
@@ -183,6 +203,23 @@ describe('documentation matches the code', () => {
     const names = new Set(catalog.functions.map((f) => f.name));
     expect([...names].filter((n) => !listed.has(n)), 'undocumented api functions').toEqual([]);
     expect([...listed].filter((n) => !names.has(n) && n.includes('_')), 'documented but missing').toEqual([]);
+  });
+
+  it("README's API table lists each function in the row of its domain folder (the row links sql/<domain>/)", () => {
+    const md = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = md.split('## The API')[1]!.split('\n## ')[0]!;
+    const rows = new Map<string, string[]>();
+    for (const line of section.split('\n').filter((l) => l.startsWith('|'))) {
+      const [, area, functions] = line.split('|');
+      const domain = /\]\(sql\/([a-z_-]+)\/\)/.exec(area ?? '')?.[1];
+      if (domain) rows.set(domain, [...(functions ?? '').matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!).sort());
+    }
+    const files = apiFiles();
+    const domains = [...new Set(files.map((f) => f.domain))].sort();
+    expect([...rows.keys()].sort(), 'one README row per domain folder with api functions').toEqual(domains);
+    for (const d of domains) {
+      expect(rows.get(d), `README row of sql/${d}/`).toEqual(files.filter((f) => f.domain === d).map((f) => f.name).sort());
+    }
   });
 
   it('docs/errors.md lists every SQLSTATE the api raises through app.raise', async () => {

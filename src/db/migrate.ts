@@ -3,9 +3,10 @@
 import { Logger, migrate as gmMigrate, watch as gmWatch, type Settings } from 'graphile-migrate';
 import postgres from 'postgres';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { codeFiles, ROOT } from './sql-layout.ts';
 
-export const ROOT = resolve(import.meta.dirname, '..', '..');
+export { ROOT };
 
 export interface MigrateOptions {
   /** Connection with rights to create roles, schemas and tables (a superuser for the embedded default). */
@@ -28,33 +29,6 @@ function hasCurrentMigration(folder: string): boolean {
   const dir = join(folder, 'current');
   if (existsSync(file)) return readFileSync(file, 'utf8').replace(/--.*$/gm, '').trim().length > 0;
   return sqlFiles(dir).some((f) => readFileSync(f, 'utf8').replace(/--.*$/gm, '').trim().length > 0);
-}
-
-/** Domain rooms applied after the shared folders: sql/<room>/ holds helpers, types.sql, api/ and policies.sql. */
-const ROOMS = ['events'];
-
-/** A room's files: helpers (every .sql but types/policies), its api types, its api functions, its policies. */
-function roomFiles(room: string): { app: string[]; apiTypes: string[]; api: string[]; policies: string[] } {
-  const dir = join(ROOT, 'sql', room);
-  const special = (f: string) => f.endsWith('/types.sql') || f.endsWith('/policies.sql');
-  return {
-    app: sqlFiles(dir).filter((f) => !special(f)),
-    apiTypes: sqlFiles(dir).filter((f) => f.endsWith('/types.sql')),
-    api: sqlFiles(join(dir, 'api')),
-    policies: sqlFiles(dir).filter((f) => f.endsWith('/policies.sql')),
-  };
-}
-
-/** The code phase, in the order it is applied: app helpers, api (rebuilt), policies, finalize. */
-export function codeFiles(): { app: string[]; apiTypes: string[]; api: string[]; policies: string[]; finalize: string } {
-  const rooms = ROOMS.map(roomFiles);
-  return {
-    app: [...sqlFiles(join(ROOT, 'sql', 'app')), ...rooms.flatMap((r) => r.app)],
-    apiTypes: [...sqlFiles(join(ROOT, 'sql', 'api', 'types')), ...rooms.flatMap((r) => r.apiTypes)],
-    api: [...sqlFiles(join(ROOT, 'sql', 'api')), ...rooms.flatMap((r) => r.api)],
-    policies: [...sqlFiles(join(ROOT, 'sql', 'policies')), ...rooms.flatMap((r) => r.policies)],
-    finalize: join(ROOT, 'sql', 'finalize.sql'),
-  };
 }
 
 export async function migrateDatabase(opts: MigrateOptions): Promise<void> {
@@ -88,7 +62,9 @@ export async function migrateDatabase(opts: MigrateOptions): Promise<void> {
 }
 
 /**
- * Applies sql/ in one transaction: a failure leaves the previous code in place.
+ * Applies sql/ in one transaction, in the order of src/db/sql-layout.ts: core → each domain's helpers →
+ * `drop schema api cascade; create schema api` → each domain's types.sql, then each domain's api/ →
+ * each domain's policies.sql → core/finalize.sql → NOTIFY. A failure leaves the previous code in place.
  * Re-creating policies takes ACCESS EXCLUSIVE locks on data tables; taken one by one while requests
  * read them in other orders, that can deadlock a live request. So the code phase first locks every
  * data table in a fixed order with a short lock_timeout (shorter than deadlock_timeout, so the
@@ -121,9 +97,9 @@ async function applyCodeOnce(adminUrl: string): Promise<void> {
          where n.nspname = 'data' and c.relkind in ('r', 'p') order by c.relname`;
       if (tables.length) await tx.unsafe(`lock table ${tables.map((r) => r.t).join(', ')} in access exclusive mode`);
       await tx.unsafe(`create schema if not exists app`);
-      for (const f of files.app) await runFile(tx, f);
+      for (const f of [...files.core, ...files.helpers]) await runFile(tx, f);
       await tx.unsafe(`drop schema if exists api cascade; create schema api`);
-      for (const f of [...files.apiTypes, ...files.api, ...files.policies, files.finalize]) await runFile(tx, f);
+      for (const f of [...files.types, ...files.api, ...files.policies, files.finalize]) await runFile(tx, f);
       await tx.unsafe(`notify pgrst, 'reload schema'`);
     });
   } finally {
