@@ -113,9 +113,9 @@ as $$
      for update skip locked
      limit _limit
   ), head as (
-    select w.*, d.id as delivery_id, d.state, d.next_attempt_at, d.lease_until, d.event_xid, d.event_seq
+    select w.*, d.id as delivery_id, d.state, d.attempts, d.next_attempt_at, d.lease_until, d.event_xid, d.event_seq
       from w cross join lateral (
-        select d.id, d.state, d.next_attempt_at, d.lease_until, d.event_xid, d.event_seq
+        select d.id, d.state, d.attempts, d.next_attempt_at, d.lease_until, d.event_xid, d.event_seq
           from data.webhook_deliveries d
          where d.brand_id = w.brand_id and d.webhook_id = w.id and d.state in ('pending', 'in_flight')
          order by d.seq limit 1) d
@@ -125,7 +125,7 @@ as $$
     insert into data.webhook_attempts (brand_id, delivery_id, attempt, worker, started_at, error)
     select d.brand_id, d.id, d.attempts, 'unknown', d.updated_at, 'lease expired: the worker stopped before recording a result'
       from head h join data.webhook_deliveries d on d.brand_id = h.brand_id and d.id = h.delivery_id
-     where h.state = 'in_flight'
+     where h.state = 'in_flight' and d.attempts = h.attempts
     on conflict do nothing
     returning 1
   ), claimed as (
@@ -134,6 +134,9 @@ as $$
            lease_until = clock_timestamp() + make_interval(secs => _lease_ms / 1000.0)
       from head h
      where d.brand_id = h.brand_id and d.id = h.delivery_id
+       -- re-checked on the row's latest version: a worker whose snapshot predates another's claim of this
+       -- attempt finds the attempt number moved on and claims nothing
+       and d.state = h.state and d.attempts = h.attempts
     returning d.brand_id, d.id, d.webhook_id, d.attempts, d.event_xid, d.event_seq
   )
   select c.brand_id, c.id, c.webhook_id, c.attempts, h.url, h.secret, 'msg_' || replace(e.id::text, '-', ''),
