@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// lotline CLI: serve, migrate, token, seed. (`npm run gen` is src/codegen/main.ts.)
+// lotline CLI: serve, worker, migrate, token, seed. (`npm run gen` is src/codegen/main.ts.)
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
@@ -7,6 +7,8 @@ import { migrateDatabase } from '../db/migrate.ts';
 import { loadDevSecrets } from '../db/secrets.ts';
 import { mintToken } from './token.ts';
 import { DEMO_USER, seedDemo } from './seed.ts';
+import { loadEventsConfig } from '../events/config.ts';
+import { startWebhookWorker } from '../events/worker.ts';
 
 const program = new Command().name('lotline').description('Postgres-native RPC backend for product batches');
 
@@ -23,6 +25,11 @@ const log = (line: string) => {
   if (process.env.LOTLINE_VERBOSE) console.error(line);
 };
 
+/** Webhook attempts that failed (warn) and worker errors, one JSON line each; successes only when verbose. */
+const workerLog = (line: Record<string, unknown>) => {
+  if (line.level !== 'debug' || process.env.LOTLINE_VERBOSE) console.log(JSON.stringify(line));
+};
+
 program
   .command('serve', { isDefault: true })
   .description('start the HTTP gateway (embedded PostgreSQL when DATABASE_URL is unset)')
@@ -34,11 +41,16 @@ program
     const { createGateway, gatewaySettingsFromConfig } = await import('../gateway/server.ts');
     const gateway = await createGateway(gatewaySettingsFromConfig(cfg, { databaseUrl: db.databaseUrl, jwtSecret: db.jwtSecret }));
     const url = await gateway.listen(cfg.PORT, cfg.HOST);
+    // the webhook delivery worker runs beside the gateway unless LOTLINE_WEBHOOK_WORKER=false
+    const worker = loadEventsConfig().LOTLINE_WEBHOOK_WORKER
+      ? startWebhookWorker(db.databaseUrl, { prepare: cfg.LOTLINE_DB_PREPARED_STATEMENTS, log: workerLog })
+      : null;
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       console.log(`\n${signal}: finishing in-flight requests and stopping…`);
+      await worker?.stop();
       await gateway.close();
       await db.close();
       process.exit(0);
@@ -57,6 +69,23 @@ program
       console.log(`       -d '{"_brand_id":"${demo.brandId}","_product_id":"${demo.productId}"}'\n`);
       console.log(`API reference: ${host}/docs   OpenAPI: ${host}/   Ctrl-C stops the server${db.embedded ? ' and the database' : ''}.`);
     }
+  });
+
+program
+  .command('worker')
+  .description('run only the webhook delivery worker (any number may run beside the gateways)')
+  .action(async () => {
+    const cfg = config();
+    const db = await openDatabase(cfg, { migrate: false, log });
+    const worker = startWebhookWorker(db.databaseUrl, { prepare: cfg.LOTLINE_DB_PREPARED_STATEMENTS, log: workerLog });
+    console.log(`lotline webhook worker ${worker.name} running; Ctrl-C stops it`);
+    const stop = async () => {
+      await worker.stop();
+      await db.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
   });
 
 program

@@ -8,6 +8,7 @@ import postgres, { type Sql } from 'postgres';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { deliver, type AttemptResult, type DeliverOptions } from './deliver.ts';
+import { loadEventsConfig } from './config.ts';
 
 export interface WorkerOptions extends DeliverOptions {
   /** the gateway's login role (authenticator), which may SET ROLE lotline_worker */
@@ -119,4 +120,14 @@ export function startWorker(opts: WorkerOptions, { autostart = true }: { autosta
       await sql.end({ timeout: 5 });
     },
   };
+}
+
+/** The worker as `serve` and `lotline worker` run it: settings from the environment (src/events/config.ts). */
+export function startWebhookWorker(databaseUrl: string, o: { prepare?: boolean; log?: WorkerOptions['log'] } = {}): Worker {
+  const c = loadEventsConfig();
+  return startWorker({
+    databaseUrl, prepare: o.prepare, log: o.log,
+    pollMs: c.LOTLINE_WEBHOOK_POLL_MS, concurrency: c.LOTLINE_WEBHOOK_CONCURRENCY, timeoutMs: c.LOTLINE_WEBHOOK_TIMEOUT_MS,
+    retryBaseMs: c.LOTLINE_WEBHOOK_RETRY_BASE_MS, retryMaxMs: c.LOTLINE_WEBHOOK_RETRY_MAX_MS, allowPrivate: c.LOTLINE_WEBHOOK_ALLOW_PRIVATE,
+  });
 }

@@ -18,6 +18,7 @@ import {
 import { ident, Params, qualified } from './sqltext.ts';
 import { defaultSettings, gatewaySettingsFromConfig as fromConfig, type GatewaySettings, type LogLevel } from './settings.ts';
 import { openapi2, openapi31, registerDocs } from './openapi.ts';
+import { registerEventStream } from '../events/sse.ts';
 
 export type { GatewaySettings } from './settings.ts';
 
@@ -263,6 +264,11 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     return reply.send(JSON.stringify(openapi31(c, schema, executable, baseUrl(req))));
   });
   await registerDocs(app);
+  // GET /events: the change feed as Server-Sent Events (src/events/sse.ts)
+  registerEventStream(app, {
+    databaseUrl: s.databaseUrl, prepare: s.preparedStatements, anonRole: s.anonRole, allowedRoles: s.allowedRoles,
+    authenticate, sendError: (reply, e) => sendError(reply, toApiError(e, false)),
+  });
 
   app.all('/', (req, reply) => handle(req, reply));
   app.all('/*', (req, reply) => handle(req, reply));
