@@ -8,6 +8,21 @@ import type { Json } from './database.ts';
 /** json/jsonb values: any JSON (typed as database.ts's Json, which also admits undefined object members). */
 export const json: z.ZodType<Json> = z.json();
 
+export const api__audit_event = z.strictObject({
+  id: z.int().nullable(),
+  at: z.iso.datetime({ offset: true }).nullable(),
+  table_name: z.string().nullable(),
+  action: z.string().nullable(),
+  row_id: z.string().nullable(),
+  changed: z.array(z.string()).nullable(),
+  old_values: json.nullable(),
+  new_values: json.nullable(),
+  actor: z.string().nullable(),
+  db_role: z.string().nullable(),
+  request_id: z.string().nullable(),
+  door: z.string().nullable(),
+  xid: z.string().nullable(),
+});
 export const api__batch = z.strictObject({
   id: z.guid().nullable(),
   brand_id: z.guid().nullable(),
@@ -66,6 +81,16 @@ export const api__brand_member = z.strictObject({
   role: z.string().nullable(),
   created_at: z.iso.datetime({ offset: true }).nullable(),
 });
+export const api__change = z.strictObject({
+  cursor: z.string().nullable(),
+  id: z.guid().nullable(),
+  type: z.string().nullable(),
+  subject: z.string().nullable(),
+  occurred_at: z.iso.datetime({ offset: true }).nullable(),
+  data: json.nullable(),
+  actor: z.string().nullable(),
+  request_id: z.string().nullable(),
+});
 export const api__consumer_view = z.strictObject({
   valid: z.boolean().nullable(),
   reason: z.string().nullable(),
@@ -121,6 +146,24 @@ export const api__location = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   version: z.int32().nullable(),
   archived_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__webhook = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  url: z.string().nullable(),
+  events: z.array(z.string()).nullable(),
+  description: z.string().nullable(),
+  status: z.string().nullable(),
+  disabled_reason: z.string().nullable(),
+  max_attempts: z.int32().nullable(),
+  cursor: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+  version: z.int32().nullable(),
+});
+export const api__new_webhook = z.strictObject({
+  webhook: api__webhook.nullable(),
+  secret: z.string().nullable(),
 });
 export const api__product = z.strictObject({
   id: z.guid().nullable(),
@@ -298,19 +341,39 @@ export const api__transfer = z.strictObject({
   total_quantity: z.number().nullable(),
   lines: z.array(api__transfer_line).nullable(),
 });
+export const api__webhook_delivery = z.strictObject({
+  id: z.guid().nullable(),
+  webhook_id: z.guid().nullable(),
+  seq: z.int().nullable(),
+  event_id: z.guid().nullable(),
+  event_type: z.string().nullable(),
+  event_cursor: z.string().nullable(),
+  state: z.string().nullable(),
+  attempts: z.int32().nullable(),
+  next_attempt_at: z.iso.datetime({ offset: true }).nullable(),
+  last_status: z.int32().nullable(),
+  last_error: z.string().nullable(),
+  delivered_at: z.iso.datetime({ offset: true }).nullable(),
+  redelivery_of: z.guid().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  attempt_log: json.nullable(),
+});
 
 export const api = {
   Enums: {},
   CompositeTypes: {
+    audit_event: api__audit_event,
     batch: api__batch,
     batch_page: api__batch_page,
     batch_quantity: api__batch_quantity,
     brand: api__brand,
     brand_member: api__brand_member,
+    change: api__change,
     consumer_view: api__consumer_view,
     inbound: api__inbound,
     inbound_line: api__inbound_line,
     location: api__location,
+    new_webhook: api__new_webhook,
     product: api__product,
     serial: api__serial,
     serial_import_error: api__serial_import_error,
@@ -326,6 +389,8 @@ export const api = {
     synced_supplier_page: api__synced_supplier_page,
     transfer: api__transfer,
     transfer_line: api__transfer_line,
+    webhook: api__webhook,
+    webhook_delivery: api__webhook_delivery,
   },
   Functions: {
     accept_transfer: {
@@ -444,6 +509,16 @@ export const api = {
       }),
       Returns: api__transfer,
     },
+    create_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _url: z.string(),
+        _events: z.array(z.string()).nullable().optional(),
+        _description: z.string().nullable().optional(),
+        _max_attempts: z.int32().nullable().optional(),
+      }),
+      Returns: api__new_webhook,
+    },
     decline_transfer: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -459,6 +534,13 @@ export const api = {
         _product_id: z.guid().nullable().optional(),
       }),
       Returns: api__batch,
+    },
+    delete_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _webhook_id: z.guid(),
+      }),
+      Returns: api__webhook,
     },
     find_batch: {
       Args: z.strictObject({
@@ -504,6 +586,19 @@ export const api = {
       }),
       Returns: api__serial_import_result,
     },
+    list_audit_events: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _table: z.string().nullable().optional(),
+        _row_id: z.string().nullable().optional(),
+        _user_id: z.string().nullable().optional(),
+        _from: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+        _to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+        _before_id: z.int().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__audit_event),
+    },
     list_batch_serials: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -519,6 +614,14 @@ export const api = {
         _brand_id: z.guid(),
       }),
       Returns: z.array(api__brand_member),
+    },
+    list_changes: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _after: z.string().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__change),
     },
     list_inbounds: {
       Args: z.strictObject({
@@ -602,6 +705,22 @@ export const api = {
       }),
       Returns: z.array(api__transfer),
     },
+    list_webhook_deliveries: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _webhook_id: z.guid().nullable().optional(),
+        _state: z.string().nullable().optional(),
+        _before_seq: z.int().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__webhook_delivery),
+    },
+    list_webhooks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+      }),
+      Returns: z.array(api__webhook),
+    },
     lookup_serial: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -628,6 +747,13 @@ export const api = {
         _note: z.string().nullable().optional(),
       }),
       Returns: api__inbound,
+    },
+    redeliver_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _delivery_id: z.guid(),
+      }),
+      Returns: api__webhook_delivery,
     },
     remove_brand_member: {
       Args: z.strictObject({
@@ -709,6 +835,19 @@ export const api = {
         _expected_version: z.int32().nullable().optional(),
       }),
       Returns: api__transfer,
+    },
+    update_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _webhook_id: z.guid(),
+        _url: z.string().nullable().optional(),
+        _events: z.array(z.string()).nullable().optional(),
+        _description: z.string().nullable().optional(),
+        _max_attempts: z.int32().nullable().optional(),
+        _status: z.string().nullable().optional(),
+        _expected_version: z.int32().nullable().optional(),
+      }),
+      Returns: api__webhook,
     },
     upsert_batches: {
       Args: z.strictObject({

@@ -49,6 +49,10 @@ export interface BrandFx {
   cursor: string | null;
   digitalLink: string;
   movementId: number;
+  webhook: string;
+  /** a webhook delivery (queued when buildBrand is given the superuser connection to run the worker's dispatch) */
+  delivery: string | null;
+  feedCursor: string;
 }
 
 function must<T>(r: DoorResult, what: string): T {
@@ -69,7 +73,7 @@ export function gtin13(seed: string): string {
 const rand = (n: number) => Array.from({ length: n }, () => 'abcdefghjkmnpqrstuvwxyz23456789'[Math.floor(Math.random() * 31)]).join('');
 
 /** Build one of everything in a new brand owned by `sec-<label>-owner-<tag>`. */
-export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
+export async function buildBrand(call: Call, label: string, admin?: Sql): Promise<BrandFx> {
   const tag = rand(6);
   const marker = `Zq${label}${tag}`; // distinctive: appears in every free-text value of the brand
   const owner = { sub: `sec-${label.toLowerCase()}-owner-${tag}` };
@@ -117,6 +121,24 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
   const page = must<{ next_cursor: string | null }>(await call(owner, 'search_batches', { _brand_id: b, _limit: 1 }), 'search_batches');
   const moves = must<{ id: number }[]>(await call(owner, 'list_stock_movements', { _brand_id: b }), 'list_stock_movements');
   const gtin14 = product.gtin;
+  const webhook = must<{ webhook: { id: string } }>(await call(owner, 'create_webhook', {
+    _brand_id: b, _url: `https://${marker.toLowerCase()}.example.test/hook`, _description: `${marker} webhook`,
+  }), 'create_webhook').webhook.id;
+  must(await call(owner, 'set_batch_status', { _brand_id: b, _batch_id: batch.id, _status: 'received' }), 'set_batch_status');
+  const changes = must<{ cursor: string }[]>(await call(owner, 'list_changes', { _brand_id: b }), 'list_changes');
+  let delivery: string | null = null;
+  if (admin) {
+    // what the delivery worker would do: queue a delivery for the brand's events and log an attempt
+    for (let i = 0; i < 400 && !delivery; i++) {
+      await admin`select app.webhook_dispatch()`;
+      for (const c of await admin<{ brand_id: string; delivery_id: string; attempt: number }[]>`select * from app.webhook_claim('fixture')`) {
+        await admin`select app.webhook_record(${c.brand_id}, ${c.delivery_id}, ${c.attempt}, 'fixture', now(), 503, 'fixture', 0)`;
+      }
+      const rows = await admin<{ id: string }[]>`select delivery_id as id from data.webhook_attempts where brand_id = ${b} limit 1`;
+      delivery = rows[0]?.id ?? null;
+      if (!delivery) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   return {
     label, marker, owner: owner.sub, viewer, brand: b, brandName: brand.name, slug,
     supplier: sup.records[0]!.internalId, supplierExt: `${marker}-SUP`,
@@ -131,6 +153,7 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     cursor: page.next_cursor,
     digitalLink: `https://id.example.test/01/${gtin14}/10/${encodeURIComponent(batchNumber)}/21/${serials[0]!.serial_number}`,
     movementId: Number(moves[0]!.id),
+    webhook, delivery, feedCursor: changes[0]?.cursor ?? '0:0',
   };
 }
 
@@ -150,7 +173,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function brandSecrets(admin: Sql, fx: BrandFx): Promise<Secret[]> {
   const tables = await admin<{ name: string; has_brand: boolean }[]>`
     select c.relname as name, exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'brand_id') as has_brand
-      from pg_class c where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p')`;
+      from pg_class c where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p') and not c.relispartition
+       -- the audit trail and the outbox copy values of the other tables (read there, with their kind)
+       and c.relname not in ('audit_events', 'events')`;
   const out = new Map<string, Secret>();
   const consumerCols = new Set(['brands.name', 'products.name', 'batches.batch_number', 'products.gtin', 'batches.public_id', 'serials.serial_number', 'batches.recall_message']);
   const add = (value: string, where: string, kind: Secret['kind'] = 'internal') => {
@@ -272,6 +297,13 @@ const BY_NAME: Record<string, ArgSpec> = {
   _batches: id((c) => [{ externalId: c.src.syncedBatchExt, productExternalId: c.src.syncedProductExt, batchNumber: c.src.syncedBatchNumber, quantity: 1 }],
     (c) => [{ externalId: k(c, 'NEWSB'), productExternalId: c.src.syncedProductExt, batchNumber: k(c, 'NEWSLOT'), quantity: 1 }]),
   _lines: id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
+  // events room: endpoints, deliveries, feed cursors, audit row ids
+  _webhook_id: id((c) => c.src.webhook),
+  _delivery_id: id((c) => c.src.delivery ?? '00000000-0000-4000-8000-000000000000'),
+  _after: id((c) => c.src.feedCursor),
+  _row_id: id((c) => c.src.batch),
+  _url: id((c) => `https://${c.src.marker.toLowerCase()}.example.test/hook${c.n}`),
+  _description: val((c) => `security test ${c.n}`),
   // plain values
   _quantity: val(() => 3),
   _delta: val(() => 1),
@@ -309,6 +341,13 @@ const BY_NAME: Record<string, ArgSpec> = {
   _facility_ref: val((c) => `FAC-${c.n}`),
   _attributes: val(() => ({ origin: 'security-test' })),
   _expected_version: val(() => 1),
+  _events: val(() => ['batch.*']),
+  _max_attempts: val(() => 5),
+  _table: val(() => 'batches'),
+  _state: val(() => 'pending'),
+  _before_seq: val(() => 2_000_000_000),
+  _from: val(() => '2000-01-01T00:00:00Z'),
+  _to: val(() => '2100-01-01T00:00:00Z'),
 };
 
 export function argSpec(fn: string, arg: string): ArgSpec | undefined {
