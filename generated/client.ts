@@ -262,6 +262,20 @@ export const catalogue = {
         result: api.Functions.delete_webhook.Returns,
       },
     ],
+    export_epcis: [
+      {
+        schema: 'api',
+        name: 'export_epcis',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_from', cast: 'timestamp with time zone', kind: 'plain', required: false },
+          { name: '_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
+        ],
+        returns: 'scalar',
+        volatility: 'stable',
+        result: api.Functions.export_epcis.Returns,
+      },
+    ],
     find_batch: [
       {
         schema: 'api',

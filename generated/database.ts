@@ -272,6 +272,23 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'webhook'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * The brand's history as an EPCIS 2.0 JSON-LD document (GS1): lots created (ObjectEvent ADD,
+       * creating_class_instance, with lot master data), serial numbers commissioned (ObjectEvent ADD,
+       * commissioning; EPCs https://id.gs1.org/01/{gtin}/10/{lot}/21/{serial}), receipts (OBSERVE,
+       * receiving), accepted transfers (OBSERVE shipping at the source and receiving at the
+       * destination) and recalls (OBSERVE, disposition recalled). Lots are GS1 Digital Link URIs
+       * https://id.gs1.org/01/{gtin}/10/{lot}; batches of products without a GTIN are left out.
+       * _from/_to bound the event time. Viewer role, scope events:read. Errors: 400, 401, 403.
+       */
+      export_epcis: {
+        Args: {
+          _brand_id: string
+          _from?: string | null
+          _to?: string | null
+        }
+        Returns: Json
+      }
+      /**
        * Find a batch by id across all of a brand's products. Errors: 401, 403, 404.
        */
       find_batch: {

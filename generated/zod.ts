@@ -542,6 +542,14 @@ export const api = {
       }),
       Returns: api__webhook,
     },
+    export_epcis: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _from: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+        _to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+      }),
+      Returns: json.nullable(),
+    },
     find_batch: {
       Args: z.strictObject({
         _brand_id: z.guid(),

@@ -2,7 +2,19 @@
 // test/sql/events.test.ts (app.act_as) and test/http/events.test.ts (the gateway). The feed proofs, the
 // append-only checks and the delivery worker live in their own files.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { expectError, must, type Door } from './core.ts';
+
+/** GS1's EPCIS 2.0 JSON schema (test/fixtures/epcis/README.md says where it comes from). */
+function epcisValidator() {
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'epcis', 'EPCIS-JSON-Schema.json'), 'utf8'));
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  return ajv.compile(schema);
+}
 
 export interface EventsDoor extends Door {
   /** superuser query on the test database */
@@ -238,6 +250,54 @@ export function defineEventCases(getDoor: () => EventsDoor): void {
       expectError(await door.call(U.eve, 'list_webhook_deliveries', { _brand_id: brandA }), '42501', 403);
       expectError(await door.call(U.bob, 'redeliver_webhook', { _brand_id: brandB, _delivery_id: claim!.delivery_id }), 'PT404', 404, '_delivery_id');
       must(await door.call(U.adam, 'delete_webhook', { _brand_id: brandA, _webhook_id: w.id }));
+    });
+  });
+
+  describe('EPCIS 2.0 export', () => {
+    it('lots, commissioning, receipts, shipping/receiving and recalls as a document that validates against the EPCIS 2.0 schema', async () => {
+      const main = must<{ id: string }>(await door.call(U.eve, 'create_location', { _brand_id: brandA, _name: `EPCIS main ${tag}` })).id;
+      const shop = must<{ id: string }>(await door.call(U.eve, 'create_location', { _brand_id: brandA, _name: `EPCIS shop ${tag}` })).id;
+      const inbound = must<{ lines: { batch_id: string }[] }>(await door.call(U.eve, 'receive_inbound', {
+        _brand_id: brandA, _location_id: main, _lines: [{ product_id: product, batch_number: `EP/${tag} 1`, quantity: 12 }],
+      }));
+      const batch = inbound.lines[0]!.batch_id;
+      const t = must<{ id: string }>(await door.call(U.eve, 'create_transfer', {
+        _brand_id: brandA, _from_location_id: main, _to_location_id: shop, _lines: [{ batch_id: batch, quantity: 5 }],
+      }));
+      must(await door.call(U.alice, 'accept_transfer', { _brand_id: brandA, _transfer_id: t.id }));
+      must(await door.call(U.alice, 'mint_serials', { _brand_id: brandA, _batch_id: batch, _count: 2 }));
+      must(await door.call(U.eve, 'set_batch_status', { _brand_id: brandA, _batch_id: batch, _status: 'recalled', _reason: 'Label error' }));
+      const doc = must<Record<string, unknown> & { epcisBody: { eventList: Record<string, unknown>[] } }>(
+        await door.call(U.vic, 'export_epcis', { _brand_id: brandA }));
+      const validate = epcisValidator();
+      expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+      // the validator bites: CBV has no "transforming" step, and an event needs its time zone offset
+      const first = doc.epcisBody.eventList[0]!;
+      expect(validate({ ...doc, epcisBody: { eventList: [{ ...first, bizStep: 'transforming' }] } })).toBe(false);
+      expect(validate({ ...doc, epcisBody: { eventList: [{ ...first, eventTimeZoneOffset: undefined }] } })).toBe(false);
+      expect(doc).toMatchObject({ type: 'EPCISDocument', schemaVersion: '2.0', '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'] });
+      const lot = `https://id.gs1.org/01/04006381333931/10/EP%2F${tag}%201`;
+      const mine = doc.epcisBody.eventList.filter((e) => JSON.stringify(e).includes(lot));
+      const steps = mine.map((e) => `${e.action}:${e.bizStep}:${e.disposition}`);
+      expect(steps).toEqual(expect.arrayContaining([
+        'ADD:creating_class_instance:active', 'OBSERVE:receiving:in_progress', 'OBSERVE:shipping:in_transit',
+        'ADD:commissioning:active', 'OBSERVE:holding:recalled',
+      ]));
+      const commissioning = mine.find((e) => e.bizStep === 'commissioning')!;
+      expect(commissioning.epcList).toEqual([`${lot}/21/1`, `${lot}/21/2`]);
+      const shipping = mine.find((e) => e.bizStep === 'shipping')!;
+      expect(shipping).toMatchObject({ quantityList: [{ epcClass: lot, quantity: 5 }], readPoint: { id: `urn:uuid:${main}` } });
+      expect(mine.filter((e) => e.bizStep === 'receiving').map((e) => (e.readPoint as { id: string }).id).sort()).toEqual([`urn:uuid:${main}`, `urn:uuid:${shop}`].sort());
+      for (const e of doc.epcisBody.eventList) expect(e.eventID).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
+      // the same export twice: the same event ids (they name what they record)
+      const again = must<typeof doc>(await door.call(U.vic, 'export_epcis', { _brand_id: brandA }));
+      expect(again.epcisBody.eventList.map((e) => e.eventID)).toEqual(doc.epcisBody.eventList.map((e) => e.eventID));
+      // a window in the future is empty but still a valid document; other brands and bad ranges are refused
+      const empty = must<typeof doc>(await door.call(U.vic, 'export_epcis', { _brand_id: brandA, _from: '2100-01-01T00:00:00Z' }));
+      expect(empty.epcisBody.eventList).toEqual([]);
+      expect(validate(empty)).toBe(true);
+      expectError(await door.call(U.bob, 'export_epcis', { _brand_id: brandA }), '42501', 403);
+      expectError(await door.call(U.vic, 'export_epcis', { _brand_id: brandA, _from: '2030-01-01T00:00:00Z', _to: '2029-01-01T00:00:00Z' }), '22023', 400, '_to');
     });
   });
 }
