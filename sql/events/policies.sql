@@ -102,17 +102,18 @@ alter function app.tg__stock_movement_events() owner to lotline_auth;
 alter function app.tg__transfer_events() owner to lotline_auth;
 alter function app.tg__serial_events() owner to lotline_auth;
 alter function app.webhook_dispatch(integer) owner to lotline_auth;
-alter function app.webhook_claim(text, integer, integer) owner to lotline_auth;
+alter function app.webhook_claim(text, integer, integer, integer) owner to lotline_auth;
 alter function app.webhook_record(uuid, uuid, integer, text, timestamptz, integer, text, integer) owner to lotline_auth;
+alter function app.webhook_release(uuid, uuid, integer) owner to lotline_auth;
 revoke execute on function app.tg__audit(), app.emit_event(uuid, text, text, jsonb), app.tg__batch_events(),
   app.tg__stock_movement_events(), app.tg__transfer_events(), app.tg__serial_events(), app.webhook_dispatch(integer),
-  app.webhook_claim(text, integer, integer),
-  app.webhook_record(uuid, uuid, integer, text, timestamptz, integer, text, integer) from public;
+  app.webhook_claim(text, integer, integer, integer),
+  app.webhook_record(uuid, uuid, integer, text, timestamptz, integer, text, integer), app.webhook_release(uuid, uuid, integer) from public;
 grant execute on function app.write_context(), app.webhook_matches(text[], text), app.audit_row_id(jsonb, text[]),
   app.audit_redact(jsonb, text[]) to lotline_auth;
 grant usage on schema app to lotline_worker;
-grant execute on function app.webhook_dispatch(integer), app.webhook_claim(text, integer, integer),
-  app.webhook_record(uuid, uuid, integer, text, timestamptz, integer, text, integer) to lotline_worker;
+grant execute on function app.webhook_dispatch(integer), app.webhook_claim(text, integer, integer, integer),
+  app.webhook_record(uuid, uuid, integer, text, timestamptz, integer, text, integer), app.webhook_release(uuid, uuid, integer) to lotline_worker;
 grant execute on function app.feed_cursor(text, text), app.check_webhook_url(text), app.check_event_patterns(text[]),
   app.webhook_secret() to authenticated;
 

@@ -94,12 +94,14 @@ $$;
 comment on function app.webhook_dispatch(integer) is
   'Worker step 1: queue deliveries for new feed events of every active endpoint. Definer (lotline_auth): reads all brands.';
 
--- Claim: the head delivery of up to _limit endpoints, one per endpoint (in order per endpoint), when it is
--- due and no attempt of that endpoint is in flight. The endpoint row is locked (SKIP LOCKED) while claiming,
--- so two workers never claim the same endpoint; the claim bumps the attempt number and sets a lease, and
--- commits before any HTTP request is made. An attempt whose lease ran out (its worker died) is reclaimed as
--- a new attempt.
-create or replace function app.webhook_claim(_worker text, _limit integer default 10, _lease_ms integer default 30000)
+-- Claim: for up to _limit endpoints whose head delivery is due (and no attempt of theirs is in flight), the
+-- head and the deliveries queued behind it, up to _per_endpoint, in order. The endpoint row is locked (SKIP
+-- LOCKED) while claiming, so two workers never claim the same endpoint; the claim bumps each attempt number
+-- and sets a lease, and commits before any HTTP request is made. The worker sends one endpoint's run one by
+-- one and stops at the first failure (app.webhook_release puts the rest back untouched). An attempt whose
+-- lease ran out (its worker died) is logged and claimed again as a new attempt.
+create or replace function app.webhook_claim(_worker text, _limit integer default 10, _lease_ms integer default 30000,
+                                             _per_endpoint integer default 20)
 returns table (brand_id uuid, delivery_id uuid, webhook_id uuid, attempt integer, url text, secret text,
                msg_id text, payload text)
 language sql volatile security definer set search_path = ''
@@ -107,48 +109,58 @@ as $$
   with w as (
     select h.brand_id, h.id, h.url, h.secret from data.webhooks h
      where h.status = 'active'
-       and exists (select from data.webhook_deliveries d
-                    where d.brand_id = h.brand_id and d.webhook_id = h.id and d.state in ('pending', 'in_flight'))
+       and exists (select from (select d.state, d.next_attempt_at, d.lease_until from data.webhook_deliveries d
+                                 where d.brand_id = h.brand_id and d.webhook_id = h.id and d.state in ('pending', 'in_flight')
+                                 order by d.seq limit 1) head
+                    where (head.state = 'pending' and head.next_attempt_at <= now())
+                       or (head.state = 'in_flight' and head.lease_until < clock_timestamp()))
      order by h.id
      for update skip locked
      limit _limit
-  ), head as (
-    select w.*, d.id as delivery_id, d.state, d.attempts, d.next_attempt_at, d.lease_until, d.event_xid, d.event_seq
+  ), run as (
+    select w.brand_id, w.id as webhook_id, w.url, w.secret, d.id as delivery_id, d.state, d.attempts, d.seq, d.updated_at
       from w cross join lateral (
-        select d.id, d.state, d.attempts, d.next_attempt_at, d.lease_until, d.event_xid, d.event_seq
-          from data.webhook_deliveries d
+        select d.id, d.state, d.attempts, d.seq, d.updated_at from data.webhook_deliveries d
          where d.brand_id = w.brand_id and d.webhook_id = w.id and d.state in ('pending', 'in_flight')
-         order by d.seq limit 1) d
-     where (d.state = 'pending' and d.next_attempt_at <= now())
-        or (d.state = 'in_flight' and d.lease_until < clock_timestamp())
+         order by d.seq limit _per_endpoint) d
   ), expired as (
     insert into data.webhook_attempts (brand_id, delivery_id, attempt, worker, started_at, error)
-    select d.brand_id, d.id, d.attempts, 'unknown', d.updated_at, 'lease expired: the worker stopped before recording a result'
-      from head h join data.webhook_deliveries d on d.brand_id = h.brand_id and d.id = h.delivery_id
-     where h.state = 'in_flight' and d.attempts = h.attempts
+    select r.brand_id, r.delivery_id, r.attempts, 'unknown', r.updated_at, 'lease expired: the worker stopped before recording a result'
+      from run r where r.state = 'in_flight'
     on conflict do nothing
     returning 1
   ), claimed as (
     update data.webhook_deliveries d
        set state = 'in_flight', attempts = d.attempts + 1, updated_at = clock_timestamp(),
            lease_until = clock_timestamp() + make_interval(secs => _lease_ms / 1000.0)
-      from head h
-     where d.brand_id = h.brand_id and d.id = h.delivery_id
+      from run r
+     where d.brand_id = r.brand_id and d.id = r.delivery_id
        -- re-checked on the row's latest version: a worker whose snapshot predates another's claim of this
        -- attempt finds the attempt number moved on and claims nothing
-       and d.state = h.state and d.attempts = h.attempts
-    returning d.brand_id, d.id, d.webhook_id, d.attempts, d.event_xid, d.event_seq
+       and d.state = r.state and d.attempts = r.attempts
+    returning d.brand_id, d.id, d.webhook_id, d.attempts, d.seq, d.event_xid, d.event_seq
   )
-  select c.brand_id, c.id, c.webhook_id, c.attempts, h.url, h.secret, 'msg_' || replace(e.id::text, '-', ''),
+  select c.brand_id, c.id, c.webhook_id, c.attempts, r.url, r.secret, 'msg_' || replace(e.id::text, '-', ''),
          jsonb_build_object('id', 'msg_' || replace(e.id::text, '-', ''), 'type', e.type,
                             'timestamp', to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                             'brand_id', e.brand_id, 'cursor', e.xid::text || ':' || e.seq, 'data', e.data)::text
     from claimed c
-    join head h on h.brand_id = c.brand_id and h.delivery_id = c.id
+    join run r on r.brand_id = c.brand_id and r.delivery_id = c.id
     join data.events e on e.brand_id = c.brand_id and e.xid = c.event_xid and e.seq = c.event_seq
+   order by c.webhook_id, c.seq
 $$;
-comment on function app.webhook_claim(text, integer, integer) is
-  'Worker step 2: claim due head deliveries (one per endpoint, SKIP LOCKED) with a lease; returns what to send and how to sign it.';
+comment on function app.webhook_claim(text, integer, integer, integer) is
+  'Worker step 2: claim due deliveries, in order, up to _per_endpoint per endpoint (SKIP LOCKED), with a lease; returns what to send and how to sign it.';
+
+-- Put a claimed but unsent delivery back (the run stopped at an earlier failure): the attempt did not happen.
+create or replace function app.webhook_release(_brand_id uuid, _delivery_id uuid, _attempt integer)
+returns void
+language sql volatile security definer set search_path = ''
+as $$
+  update data.webhook_deliveries d
+     set state = 'pending', attempts = d.attempts - 1, lease_until = null, updated_at = clock_timestamp()
+   where d.brand_id = _brand_id and d.id = _delivery_id and d.state = 'in_flight' and d.attempts = _attempt
+$$;
 
 -- Record an attempt's outcome. 2xx: delivered. 410: the endpoint is disabled (the delivery waits for it).
 -- Otherwise: retried after _retry_in_ms, or dead once the endpoint's max_attempts are used up.

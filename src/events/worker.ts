@@ -19,6 +19,8 @@ export interface WorkerOptions extends DeliverOptions {
   retryMaxMs: number;
   /** lease of a claimed attempt; a worker that dies mid-attempt is replaced after it */
   leaseMs?: number;
+  /** deliveries one endpoint's run may take per round, sent one after another (default 20) */
+  perEndpoint?: number;
   /** false behind PgBouncer < 1.21 in transaction mode */
   prepare?: boolean;
   name?: string;
@@ -55,7 +57,9 @@ export function startWorker(opts: WorkerOptions, { autostart = true }: { autosta
     max: 2, prepare: opts.prepare ?? true, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10,
     connection: { application_name: 'lotline-webhook-worker' },
   });
-  const leaseMs = opts.leaseMs ?? opts.timeoutMs + 20_000;
+  const perEndpoint = opts.perEndpoint ?? 20;
+  // a run of deliveries is sent one by one: the lease covers all of them timing out
+  const leaseMs = opts.leaseMs ?? opts.timeoutMs * perEndpoint + 20_000;
   let running = autostart;
   let wake: (() => void) | null = null;
   let loop: Promise<void> | null = null;
@@ -66,24 +70,41 @@ export function startWorker(opts: WorkerOptions, { autostart = true }: { autosta
       return fn(tx);
     }) as Promise<T>;
 
-  async function record(c: Claim, startedAt: Date, r: AttemptResult): Promise<void> {
+  /** Log one attempt's outcome; the database decides what follows (delivered, retry later, dead). */
+  async function record(tx: postgres.TransactionSql, c: Claim, startedAt: Date, r: AttemptResult): Promise<void> {
     const ok = r.status !== null && r.status >= 200 && r.status < 300;
     const delay = ok ? 0 : retryDelay(c.attempt, opts.retryBaseMs, opts.retryMaxMs, r.retryAfterMs);
-    const [row] = await asWorker((tx) => tx<{ state: string }[]>`
+    const [row] = await tx<{ state: string }[]>`
       select app.webhook_record(${c.brand_id}, ${c.delivery_id}, ${c.attempt}, ${name}, ${startedAt},
-                                ${r.status}, ${r.error}, ${delay}) as state`);
-    opts.log?.({ time: new Date().toISOString(), level: ok ? 'debug' : 'warn', msg: 'webhook attempt', worker: name,
-      delivery: c.delivery_id, webhook: c.webhook_id, attempt: c.attempt, status: r.status, error: r.error ?? undefined, state: row?.state });
+                                ${r.status}, ${r.error}, ${delay}) as state`;
+    if (!ok || opts.log) {
+      opts.log?.({ time: new Date().toISOString(), level: ok ? 'debug' : 'warn', msg: 'webhook attempt', worker: name,
+        delivery: c.delivery_id, webhook: c.webhook_id, attempt: c.attempt, status: r.status, error: r.error ?? undefined, state: row?.state });
+    }
+  }
+
+  /** One endpoint's claimed run, in order: send each, stop at the first failure, put the unsent back. */
+  async function sendRun(run: Claim[]): Promise<void> {
+    const done: [Claim, Date, AttemptResult][] = [];
+    for (const c of run) {
+      const startedAt = new Date();
+      const r = await deliver({ url: c.url, secret: c.secret, msgId: c.msg_id, payload: c.payload, attemptId: `${c.delivery_id}:${c.attempt}` }, opts);
+      done.push([c, startedAt, r]);
+      if (r.status === null || r.status < 200 || r.status >= 300) break;
+    }
+    const unsent = run.slice(done.length);
+    await asWorker(async (tx) => {
+      for (const [c, startedAt, r] of done) await record(tx, c, startedAt, r);
+      for (const c of unsent) await tx`select app.webhook_release(${c.brand_id}, ${c.delivery_id}, ${c.attempt})`;
+    });
   }
 
   async function tick(): Promise<number> {
     await asWorker((tx) => tx`select app.webhook_dispatch()`);
-    const claims = await asWorker((tx) => tx<Claim[]>`select * from app.webhook_claim(${name}, ${opts.concurrency}, ${leaseMs})`);
-    await Promise.all(claims.map(async (c) => {
-      const startedAt = new Date();
-      const r = await deliver({ url: c.url, secret: c.secret, msgId: c.msg_id, payload: c.payload, attemptId: `${c.delivery_id}:${c.attempt}` }, opts);
-      await record(c, startedAt, r);
-    }));
+    const claims = await asWorker((tx) => tx<Claim[]>`select * from app.webhook_claim(${name}, ${opts.concurrency}, ${leaseMs}, ${perEndpoint})`);
+    const runs = new Map<string, Claim[]>();
+    for (const c of claims) runs.set(c.webhook_id, [...(runs.get(c.webhook_id) ?? []), c]);
+    await Promise.all([...runs.values()].map(sendRun));
     return claims.length;
   }
 
