@@ -112,14 +112,21 @@ async function writeCost(admin: Sql, quick: boolean, log: (l: string) => void) {
   };
 }
 
-async function feedRate(admin: Sql) {
-  const [b] = await admin<{ brand_id: string; n: number }[]>`
-    select brand_id, count(*)::int as n from data.events group by brand_id order by 2 desc limit 1`;
+async function feedRate(admin: Sql, quick: boolean, log: (l: string) => void) {
+  // a brand with its own feed: `calls` upserts of 500 new batches (one batch.created event each)
+  const b = await brand(admin, 'Bench feed');
+  const calls = quick ? 10 : 100;
+  for (let i = 0; i < calls; i++) {
+    await asOwner(admin, (tx) => tx`select api.upsert_batches(${b.brand}, ${tx.json(Array.from({ length: 500 }, (_, k) => ({
+      externalId: `F-${i}-${k}`, productExternalId: 'P-1', batchNumber: `F-${i}-${k}`, quantity: k,
+    })))})`);
+  }
+  log(`events: feed of ${calls * 500} events written`);
   let after: string | null = null;
   let read = 0;
   const t0 = performance.now();
   for (;;) {
-    const page: { cursor: string }[] = await asOwner(admin, (tx) => tx<{ cursor: string }[]>`select cursor from api.list_changes(${b!.brand_id}, ${after}, 1000)`);
+    const page: { cursor: string }[] = await asOwner(admin, (tx) => tx<{ cursor: string }[]>`select cursor from api.list_changes(${b.brand}, ${after}, 1000)`);
     read += page.length;
     if (page.length < 1000) break;
     after = page[page.length - 1]!.cursor;
@@ -194,7 +201,7 @@ export async function run(opts: EventsBenchOptions = {}): Promise<Record<string,
   urlOf.set(admin, opts.adminUrl);
   try {
     const write = await writeCost(admin, !!opts.quick, log);
-    const feed = await feedRate(admin);
+    const feed = await feedRate(admin, !!opts.quick, log);
     log(`events: feed ${feed.events} events in ${feed.seconds} s = ${feed.events_per_sec}/s`);
     const webhook = await webhookLatency(admin, opts.databaseUrl, !!opts.quick, log);
     return { write, feed, webhook };

@@ -24,8 +24,8 @@ create table if not exists data.audit_events (
 ) partition by range (at);
 comment on table data.audit_events is
   'Audit trail: who changed which row of which table, when, through which door and request, with old and new values. Append-only; partitioned by month.';
+-- "what happened to this row"; by user or time, the primary key's (brand_id, id) order is scanned newest first
 create index if not exists audit_events__brand_id_table_name_row_id_idx on data.audit_events (brand_id, table_name, row_id, id);
-create index if not exists audit_events__brand_id_actor_idx on data.audit_events (brand_id, actor, id);
 -- rows whose month has no partition yet land here instead of failing the write (app.audit_maintain reports them)
 create table if not exists data.audit_events_default partition of data.audit_events default;
 

@@ -18,36 +18,45 @@ as $$
 declare
   v_brand  text   := tg_argv[0];
   v_keys   text[] := tg_argv[1]::text[];
+  v_key    text   := case when cardinality(tg_argv[1]::text[]) = 1 then (tg_argv[1]::text[])[1] end;
   v_redact text[] := tg_argv[2]::text[];
   c record;
 begin
-  select * into c from app.write_context();
+  c := app.write_context();
+  -- (the row id and the redaction are written out in each query: function calls per row cost more than the row)
   if tg_op = 'INSERT' then
     insert into data.audit_events (brand_id, table_name, action, row_id, new_values, actor, db_role, request_id, door)
-    select (r.j ->> v_brand)::uuid, tg_table_name, 'insert', app.audit_row_id(r.j, v_keys), app.audit_redact(r.j, v_redact),
+    select (r.j ->> v_brand)::uuid, tg_table_name, 'insert',
+           coalesce(r.j ->> v_key, array_to_string(array(select r.j ->> k from unnest(v_keys) with ordinality x(k, n) order by n), '/')),
+           case when v_redact = '{}' then r.j else r.j || (select jsonb_object_agg(k, '"[redacted]"'::jsonb) from unnest(v_redact) k) end,
            c.actor, c.db_role, c.request_id, c.door
-      from (select pg_catalog.to_jsonb(n) as j from new_rows n) r;
+      from (select jsonb_strip_nulls(to_jsonb(n)) as j from new_rows n) r;   -- a column not set is not recorded
   elsif tg_op = 'DELETE' then
     insert into data.audit_events (brand_id, table_name, action, row_id, old_values, actor, db_role, request_id, door)
-    select (r.j ->> v_brand)::uuid, tg_table_name, 'delete', app.audit_row_id(r.j, v_keys), app.audit_redact(r.j, v_redact),
+    select (r.j ->> v_brand)::uuid, tg_table_name, 'delete',
+           coalesce(r.j ->> v_key, array_to_string(array(select r.j ->> k from unnest(v_keys) with ordinality x(k, n) order by n), '/')),
+           case when v_redact = '{}' then r.j else r.j || (select jsonb_object_agg(k, '"[redacted]"'::jsonb) from unnest(v_redact) k) end,
            c.actor, c.db_role, c.request_id, c.door
-      from (select pg_catalog.to_jsonb(o) as j from old_rows o) r;
+      from (select jsonb_strip_nulls(to_jsonb(o)) as j from old_rows o) r;
   else
     -- old and new rows paired by (brand, row id); a changed key shows as two half rows rather than none
     insert into data.audit_events (brand_id, table_name, action, row_id, changed, old_values, new_values, actor, db_role, request_id, door)
     select coalesce(n.b, o.b)::uuid, tg_table_name, 'update', coalesce(n.rid, o.rid), d.changed,
-           app.audit_redact(d.old_values, v_redact), app.audit_redact(d.new_values, v_redact),
+           case when v_redact && d.changed then d.old_values || (select jsonb_object_agg(k, '"[redacted]"'::jsonb) from unnest(v_redact) k where k = any (d.changed)) else d.old_values end,
+           case when v_redact && d.changed then d.new_values || (select jsonb_object_agg(k, '"[redacted]"'::jsonb) from unnest(v_redact) k where k = any (d.changed)) else d.new_values end,
            c.actor, c.db_role, c.request_id, c.door
-      from (select x.j ->> v_brand as b, app.audit_row_id(x.j, v_keys) as rid, x.j
-              from (select pg_catalog.to_jsonb(nr) as j from new_rows nr) x) n
-      full join (select x.j ->> v_brand as b, app.audit_row_id(x.j, v_keys) as rid, x.j
-                   from (select pg_catalog.to_jsonb(orow) as j from old_rows orow) x) o
+      from (select x.j ->> v_brand as b, x.j,
+                   coalesce(x.j ->> v_key, array_to_string(array(select x.j ->> k from unnest(v_keys) with ordinality y(k, n) order by n), '/')) as rid
+              from (select to_jsonb(nr) as j from new_rows nr) x) n
+      full join (select x.j ->> v_brand as b, x.j,
+                        coalesce(x.j ->> v_key, array_to_string(array(select x.j ->> k from unnest(v_keys) with ordinality y(k, n) order by n), '/')) as rid
+                   from (select to_jsonb(orow) as j from old_rows orow) x) o
         on o.b = n.b and o.rid = n.rid
       cross join lateral (
-        select pg_catalog.array_agg(k.key order by k.key) as changed,
-               pg_catalog.jsonb_object_agg(k.key, o.j -> k.key) as old_values,
-               pg_catalog.jsonb_object_agg(k.key, n.j -> k.key) as new_values
-          from pg_catalog.jsonb_object_keys(coalesce(n.j, o.j)) as k(key)
+        select array_agg(k.key order by k.key) as changed,
+               jsonb_object_agg(k.key, o.j -> k.key) as old_values,
+               jsonb_object_agg(k.key, n.j -> k.key) as new_values
+          from jsonb_object_keys(coalesce(n.j, o.j)) as k(key)
          where (o.j -> k.key) is distinct from (n.j -> k.key)) d
      where d.changed is not null;   -- an update that changed nothing is not a change
   end if;
@@ -56,26 +65,6 @@ end
 $$;
 comment on function app.tg__audit() is
   'Audit trigger (statement level, transition tables). Definer owned by lotline_auth: only it may insert into data.audit_events.';
-
--- The row id: the primary-key values other than the brand, joined by '/'.
-create or replace function app.audit_row_id(_row jsonb, _keys text[])
-returns text
-language sql immutable security invoker
-as $$
-  select case when pg_catalog.cardinality(_keys) = 1 then _row ->> _keys[1]
-              else pg_catalog.array_to_string(array(select _row ->> k.key from unnest(_keys) with ordinality as k(key, n) order by k.n), '/') end
-$$;
-
--- Secrets never enter the audit trail: their values are replaced by "[redacted]".
-create or replace function app.audit_redact(_row jsonb, _columns text[])
-returns jsonb
-language sql immutable security invoker
-as $$
-  select case when _row is null or pg_catalog.cardinality(_columns) = 0 then _row
-              else _row || coalesce((select pg_catalog.jsonb_object_agg(k, '"[redacted]"'::jsonb) from unnest(_columns) k where _row ? k), '{}') end
-$$;
--- (these two have no search_path setting so that Postgres can inline them into the trigger's queries;
---  they name nothing but pg_catalog functions and operators, which resolve first anyway)
 
 -- Attach the audit triggers to one table (idempotent). A room may call it from its policies.sql, but
 -- app.audit_attach_all() at migrate time already covers every data table.

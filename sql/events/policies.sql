@@ -109,8 +109,7 @@ revoke execute on function app.tg__audit(), app.emit_event(uuid, text, text, jso
   app.tg__stock_movement_events(), app.tg__transfer_events(), app.tg__serial_events(), app.webhook_dispatch(integer),
   app.webhook_claim(text, integer, integer, integer),
   app.webhook_record(uuid, uuid, integer, text, timestamptz, integer, text, integer), app.webhook_release(uuid, uuid, integer) from public;
-grant execute on function app.write_context(), app.webhook_matches(text[], text), app.audit_row_id(jsonb, text[]),
-  app.audit_redact(jsonb, text[]) to lotline_auth;
+grant execute on function app.write_context(), app.webhook_matches(text[], text) to lotline_auth;
 grant usage on schema app to lotline_worker;
 grant execute on function app.webhook_dispatch(integer), app.webhook_claim(text, integer, integer, integer),
   app.webhook_record(uuid, uuid, integer, text, timestamptz, integer, text, integer), app.webhook_release(uuid, uuid, integer) to lotline_worker;
