@@ -38,9 +38,10 @@ const SECTIONS: SectionDef[] = [
   { name: 'sync', module: 'sync.ts', budget: 150, quickBudget: 20, extra: (quick) => (quick ? { total: 10_000 } : {}) },
   { name: 'inventory', module: 'inventory.ts', budget: 120, quickBudget: 20 },
   { name: 'serials', module: 'serials.ts', budget: 150, quickBudget: 20 },
+  { name: 'events', module: 'events.ts', budget: 240, quickBudget: 40 },
 ];
 
-const TOTAL_BUDGET_S = { full: 14 * 60, quick: 110 };
+const TOTAL_BUDGET_S = { full: 18 * 60, quick: 150 };
 
 function parseArgs(argv: string[]): { quick: boolean; sections: SectionDef[]; help: boolean } {
   let quick = false;
