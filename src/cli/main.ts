@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// lotline CLI: serve, worker, migrate, token, seed. (`npm run gen` is src/codegen/main.ts.)
+// lotline CLI: serve, worker, migrate, token, seed, gen, db:commit.
 import { Command } from 'commander';
+import { resolve } from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { openDatabase } from '../db/open.ts';
-import { migrateDatabase } from '../db/migrate.ts';
+import { migrateDatabase, ROOT } from '../db/migrate.ts';
+import { commitMigration } from '../db/commit-migration.ts';
 import { loadDevSecrets } from '../db/secrets.ts';
 import { mintToken } from './token.ts';
 import { DEMO_USER, seedDemo } from './seed.ts';
 import { loadEventsConfig } from '../events/config.ts';
 import { startWebhookWorker } from '../events/worker.ts';
+import { runGen } from './gen.ts';
 
 const program = new Command().name('lotline').description('Postgres-native RPC backend for product batches');
 
@@ -129,6 +132,27 @@ program
     } finally {
       await db.close();
     }
+  });
+
+program
+  .command('gen')
+  .description('write generated/ (Database type, zod schemas, server-side client) from the database catalog')
+  .option('--out <dir>', 'output folder', resolve(ROOT, 'generated'))
+  .option('--database-url <url>', 'a migrated database (default: DATABASE_URL, else the embedded default)')
+  .option('--schema <names>', 'exposed schemas, comma separated (default: LOTLINE_DB_SCHEMAS or api)')
+  .option('--fresh', 'migrate a throw-away embedded PostgreSQL and generate from it')
+  .action(async (opts: { out: string; databaseUrl?: string; schema?: string; fresh?: boolean }) => {
+    const cfg = config();
+    const schemas = opts.schema ? opts.schema.split(',').map((s) => s.trim()).filter(Boolean) : cfg.LOTLINE_DB_SCHEMAS;
+    await runGen(cfg, { out: opts.out, databaseUrl: opts.databaseUrl, schemas, fresh: opts.fresh });
+  });
+
+program
+  .command('db:commit')
+  .description('fold migrations/current/ into the next committed migration (checked on a throw-away shadow database)')
+  .argument('[message]', 'the migration message')
+  .action(async (message?: string) => {
+    await commitMigration(message);
   });
 
 program.parseAsync().catch((e: unknown) => {

@@ -1,12 +1,12 @@
-// A throw-away migrated database on its own embedded cluster (codegen --fresh, benchmark sections run
-// on their own), and the "run as main, print JSON, exit" wrapper for such scripts.
+// Throw-away embedded clusters and migrated databases on them (`lotline gen --fresh`, `db:commit`,
+// benchmark sections run on their own), and the "run as main, print JSON, exit" wrapper for such scripts.
 import postgres from 'postgres';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startEmbedded } from './embedded.ts';
+import { startEmbedded, type EmbeddedCluster } from './embedded.ts';
 import { migrateDatabase } from './migrate.ts';
 
 export interface ThrowawayDatabase {
@@ -18,16 +18,26 @@ export interface ThrowawayDatabase {
   jwtSecret: string;
 }
 
-/** Start an embedded cluster (fsync off) in a temp dir, migrate database `name`, run `f`, clean up. */
+/** Start an embedded cluster (fsync off) in a temp dir on a random port, run `f`, stop and delete it. */
+export async function withThrowawayCluster<T>(prefix: string, f: (cluster: EmbeddedCluster) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `lotline-${prefix}-`));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const cluster = await startEmbedded({ dir, port, password: randomBytes(12).toString('hex'), persistent: false, fast: true });
+  try {
+    return await f(cluster);
+  } finally {
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** On a throw-away cluster: create and migrate database `name`, run `f`, clean up. */
 export async function withThrowawayDatabase<T>(
   name: string,
   f: (db: ThrowawayDatabase) => Promise<T>,
   opts: { log?: (line: string) => void } = {},
 ): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), `lotline-${name}-`));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const cluster = await startEmbedded({ dir, port, password: 'bench', persistent: false, fast: true });
-  try {
+  return withThrowawayCluster(name, async (cluster) => {
     const root = postgres(cluster.superuserUrl('postgres'), { max: 1, onnotice: () => {} });
     try {
       await root.unsafe(`create database ${name}`);
@@ -40,11 +50,8 @@ export async function withThrowawayDatabase<T>(
     const u = new URL(adminUrl);
     u.username = 'authenticator';
     u.password = authenticatorPassword;
-    return await f({ adminUrl, databaseUrl: u.toString(), jwtSecret: randomBytes(32).toString('base64url') });
-  } finally {
-    await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    return f({ adminUrl, databaseUrl: u.toString(), jwtSecret: randomBytes(32).toString('base64url') });
+  });
 }
 
 /** When the module at `metaUrl` is the process's entry point: run `main`, print its result as JSON, exit. */

@@ -1,29 +1,8 @@
 // One case list for the foundation RPCs, run through two doors: SQL (app.act_as) and HTTP.
-// Each door implements `Door`; test/sql/core.test.ts and test/http/core.test.ts run `defineCoreCases`.
+// Each door implements `Door` (test/support/door.ts); test/sql/core.test.ts and test/http/core.test.ts
+// run `defineCoreCases`.
 import { describe, expect, it, beforeAll } from 'vitest';
-
-export interface DoorError {
-  code: string;
-  message: string;
-  details: string | null;
-  hint: string | null;
-}
-
-export interface DoorResult {
-  ok: boolean;
-  /** HTTP status (HTTP door only) */
-  status?: number;
-  data: unknown;
-  error?: DoorError;
-}
-
-export interface Door {
-  name: 'sql' | 'http';
-  /** `who` null = anonymous; `{ sub: null }` = authenticated role without a subject */
-  call(who: { sub: string | null; scope?: string } | null, fn: string, args?: Record<string, unknown>): Promise<DoorResult>;
-  /** superuser row count of a data table in a brand (to prove nothing was written) */
-  count(table: string, brandId: string): Promise<number>;
-}
+import { expectError, must, type Door } from '../support/door.ts';
 
 export const USERS = {
   alice: { sub: 'alice' }, // owner of A
@@ -42,24 +21,6 @@ export interface Fixture {
   productB: string;
   batchA: string;
   batchB: string;
-}
-
-export function must<T = Record<string, unknown>>(r: DoorResult): T {
-  if (!r.ok) throw new Error(`expected success, got ${r.status ?? ''} ${JSON.stringify(r.error)}`);
-  return r.data as T;
-}
-
-export function details(r: DoorResult): Record<string, unknown> {
-  const d = r.error?.details;
-  return d ? (JSON.parse(d) as Record<string, unknown>) : {};
-}
-
-/** Assert a failure: SQLSTATE always; HTTP status on the HTTP door; details.field when given. */
-export function expectError(r: DoorResult, code: string, status: number, field?: string): void {
-  expect(r.ok, `expected ${code}, got success ${JSON.stringify(r.data)}`).toBe(false);
-  expect(r.error?.code).toBe(code);
-  if (r.status !== undefined) expect(r.status).toBe(status);
-  if (field) expect(details(r).field).toBe(field);
 }
 
 async function setup(door: Door): Promise<Fixture> {
@@ -93,8 +54,8 @@ export function defineCoreCases(getDoor: () => Door): void {
     fx = await setup(door);
   });
 
-  describe('seed C: create → list → update', () => {
-    it('returns the seed fields and values', async () => {
+  describe('batch RPCs: create → list → update', () => {
+    it('returns the batch fields and values', async () => {
       const created = must<Record<string, unknown>>(await door.call(USERS.eve, 'create_product_batch', {
         _brand_id: fx.brandA, _product_id: fx.productA, _batch_number: 'BATCH-2026-001', _production_date: '2026-01-15',
         _quantity: 500, _facility_ref: 'FAC-EU-01', _attributes: {},

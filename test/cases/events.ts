@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { expectError, must, type Door } from './core.ts';
+import { expectError, must, type Door } from '../support/door.ts';
 
 /** GS1's EPCIS 2.0 JSON schema (test/fixtures/epcis/README.md says where it comes from). */
 function epcisValidator() {

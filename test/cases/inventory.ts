@@ -1,7 +1,7 @@
 // One case list for inventory (locations, inbound receipts, stock, the ledger, transfers), run through
 // two doors: test/sql/inventory.test.ts (app.act_as) and test/http/inventory.test.ts (the gateway).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { details, expectError, must, type Door } from './core.ts';
+import { details, expectError, must, type Door } from '../support/door.ts';
 
 export const INV_USERS = {
   olga: { sub: 'inv-olga' }, // owner of A
@@ -179,7 +179,7 @@ export function defineInventoryCases(getDoor: () => Door): void {
     });
   });
 
-  describe('inbound receipts (seed D)', () => {
+  describe('inbound receipts', () => {
     it('creates batches, books stock and lists the receipt with its lines', async () => {
       const n1 = uniq('INB');
       const r = must<Inbound>(await door.call(U.eve, 'receive_inbound', {
@@ -311,7 +311,7 @@ export function defineInventoryCases(getDoor: () => Door): void {
     });
   });
 
-  describe('transfers (seed E)', () => {
+  describe('transfers', () => {
     it('full workflow: create reserves, quantities show the transit, accept moves the stock once', async () => {
       const b1 = await stockUp(fx.main, 10);
       const b2 = await stockUp(fx.main, 7);
@@ -541,7 +541,7 @@ export function defineInventoryCases(getDoor: () => Door): void {
       expectError(await door.call(U.vic, 'batch_quantities_by_product', { _brand_id: fx.brandA, _product_id: fx.productB }), 'PT404', 404, '_product_id');
     });
 
-    it('list_transfers filters by status (seed E spelling too) and location', async () => {
+    it('list_transfers filters by status (upper-case spelling too) and location', async () => {
       const b = await stockUp(fx.main, 5);
       const p = await newTransfer(b, 1, fx.main, fx.back);
       const a = await newTransfer(b, 1, fx.main, fx.back);

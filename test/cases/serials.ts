@@ -2,7 +2,7 @@
 // two doors: test/sql/serials.test.ts (app.act_as) and test/http/serials.test.ts (the gateway; anon = no
 // Authorization header). Catalog, concurrency and helper-level checks live in test/sql/serials.test.ts.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { details, expectError, must, type Door, type DoorResult } from './core.ts';
+import { details, expectError, must, type Door, type DoorResult } from '../support/door.ts';
 
 export const SERIAL_USERS = {
   alice: { sub: 'sr-alice' }, // owner of A

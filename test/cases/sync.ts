@@ -1,7 +1,7 @@
-// Integration sync (issue 4, seed B): one case list run through the SQL door (test/sql/sync.test.ts)
+// Integration sync: one case list run through the SQL door (test/sql/sync.test.ts)
 // and the HTTP door (test/http/sync.test.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { details, expectError, must, type Door, type DoorResult } from './core.ts';
+import { details, expectError, must, type Door, type DoorResult } from '../support/door.ts';
 
 export interface SyncDoor extends Door {
   /** superuser query on the test database (to look behind the API) */
@@ -93,7 +93,7 @@ export function defineSyncCases(getDoor: () => SyncDoor): void {
   beforeAll(async () => {
     door = getDoor();
     fx = await setup(door);
-    // the sync order of the seed: suppliers → products → batches
+    // the push API's sync order: suppliers → products → batches
     must(await push(fx.erp, 'upsert_suppliers', fx.brandA, [{ externalId: 'SUP-1', name: 'Olive Farm', country: 'it' }]));
     must(await push(fx.erp, 'upsert_products', fx.brandA, [
       { externalId: 'ITEM-1', name: 'Olive oil 1L', supplierExternalId: 'SUP-1', gtin: '4006381333931' },
@@ -101,7 +101,7 @@ export function defineSyncCases(getDoor: () => SyncDoor): void {
     ]));
   });
 
-  describe('upsert_batches: the seed response', () => {
+  describe('upsert_batches: the push API response', () => {
     it('creates, then reports UNCHANGED on an identical push without touching updated_at/version, then UPDATED', async () => {
       const recs = [
         { externalId: 'C-1', productExternalId: 'ITEM-1', batchNumber: 'L-C1', quantity: 10, unit: 'kg', receivedDate: '2026-01-15', expiryDate: '2027-01-15' },
@@ -199,7 +199,7 @@ export function defineSyncCases(getDoor: () => SyncDoor): void {
       expect(rows.map((x) => x.external_id)).toEqual(['M-ok', 'M-ok2']);
     });
 
-    it('a batch of an unknown product gets the seed message verbatim', async () => {
+    it('a batch of an unknown product gets the push API message verbatim', async () => {
       const r = await ok(fx.erp, 'upsert_batches', fx.brandA, [
         { externalId: 'BATCH-001', productExternalId: 'ITEM-999', batchNumber: 'L-001' },
       ]);

@@ -14,20 +14,15 @@ import { api } from '../../generated/zod.ts';
 import { catalogue, createClient, RpcError, type LotlineClient } from '../../generated/client.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
+import { expectErrorShape, type DoorError } from '../support/door.ts';
 
-/** SQLSTATEs of docs/errors.md (DESIGN.md's error catalogue). */
+/** SQLSTATEs of the error catalogue, docs/errors.md. */
 const CATALOGUED = new Set(['PT401', '42501', '22023', '22P02', '23514', 'PT404', '23505', 'PT409', 'PT412']);
 const OWNER = 'contract-owner';
 const STRANGER = 'contract-stranger';
 
 type Who = string | null; // a user's sub, or null for anon
-interface ApiErrorBody {
-  code: string;
-  message: string;
-  details: string | null;
-  hint: string | null;
-}
-type HttpResult = { ok: true; status: number; data: unknown } | { ok: false; status: number; error: ApiErrorBody };
+type HttpResult = { ok: true; status: number; data: unknown } | { ok: false; status: number; error: DoorError };
 interface Call {
   fn: FunctionName;
   who: Who;
@@ -61,7 +56,7 @@ async function httpRaw(who: Who, fn: string, args: Record<string, unknown>): Pro
   const rpc = client.rpc.bind(client) as unknown as (
     fn: string,
     args: object,
-  ) => PromiseLike<{ data: unknown; error: ApiErrorBody | null; status: number }>;
+  ) => PromiseLike<{ data: unknown; error: DoorError | null; status: number }>;
   const r = await rpc(fn, args);
   if (r.error) return { ok: false, status: r.status, error: { code: r.error.code, message: r.error.message, details: r.error.details, hint: r.error.hint } };
   return { ok: true, status: r.status, data: r.data };
@@ -81,15 +76,6 @@ async function http<N extends FunctionName>(who: Who, fn: N, args: FunctionArgs<
   calls.push({ fn, who, args: args as Record<string, unknown> });
   succeeded.add(fn);
   return r.data as FunctionReturns<N>;
-}
-
-function expectErrorShape(body: unknown): asserts body is ApiErrorBody {
-  expect(body).toEqual({
-    code: expect.any(String),
-    message: expect.any(String),
-    details: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'),
-    hint: expect.toSatisfy((v: unknown) => v === null || typeof v === 'string'),
-  });
 }
 
 /** The server-side client's outcome, in the same form as the HTTP door's. */

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useDoor } from '../support/doors.ts';
 import { tokenFor } from '../support/httpdoor.ts';
-import { must } from '../cases/core.ts';
+import { must } from '../support/door.ts';
 import { eventually } from '../cases/events.ts';
 import { frame } from '../../src/events/sse.ts';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { sqlCall } from '../support/sqldoor.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
-import { must } from '../cases/core.ts';
+import { must } from '../support/door.ts';
 import { eventually } from '../cases/events.ts';
 import { startWorker, retryDelay, type Worker, type WorkerOptions } from '../../src/events/worker.ts';
 import { deliver } from '../../src/events/deliver.ts';

@@ -1,10 +1,11 @@
 // Contract §4.2–§4.6, §6, §7, §5.8: error mapping, RAISE, response GUCs, Prefer, profiles,
 // pre-request, role settings, the role allow-list.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { useDemo, req } from './demo.ts';
+import { useContractSchema } from './contract-schema.ts';
+import { req } from '../support/http.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 
-const env = useDemo({ preRequest: 'demo.pre_check', appSettings: { 'app.settings.greeting': 'hi' } });
+const env = useContractSchema({ preRequest: 'demo.pre_check', appSettings: { 'app.settings.greeting': 'hi' } });
 const u = (p: string) => env.gw.url + p;
 
 describe('SQLSTATE → HTTP', () => {

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { inject } from 'vitest';
-import { useDemo, req } from './demo.ts';
+import { useContractSchema } from './contract-schema.ts';
+import { req } from '../support/http.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { JwtVerifier, parseClaimPath, roleFromClaims, validateJwtSettings } from '../../src/gateway/jwt.ts';
 
-const env = useDemo();
+const env = useContractSchema();
 const u = (p: string) => env.gw.url + p;
 const now = () => Math.floor(Date.now() / 1000);
 const who = (url: string, token: string) => req(`${url}/rpc/whoami`, { headers: { Authorization: `Bearer ${token}` } });

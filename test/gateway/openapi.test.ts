@@ -1,10 +1,11 @@
 // Contract §9: Swagger 2.0 at `/` as PostgREST serves it (filtered by EXECUTE privilege),
 // OpenAPI 3.1 at /openapi.json, and the /docs page assets.
 import { describe, expect, test } from 'vitest';
-import { useDemo, req } from './demo.ts';
+import { useContractSchema } from './contract-schema.ts';
+import { req } from '../support/http.ts';
 import { startGateway } from '../support/gateway.ts';
 
-const env = useDemo();
+const env = useContractSchema();
 const u = (p: string) => env.gw.url + p;
 
 describe('GET / (Swagger 2.0)', () => {

@@ -1,12 +1,13 @@
 // Operations: health/ready, metrics, request logs, CORS, body limit, schema reload on NOTIFY,
 // graceful shutdown, 503 on connection failure, 504 on pool timeout.
 import { describe, expect, test } from 'vitest';
-import { useDemo, req } from './demo.ts';
+import { useContractSchema } from './contract-schema.ts';
+import { req } from '../support/http.ts';
 import { startGateway } from '../support/gateway.ts';
 import { applyCode } from '../../src/db/migrate.ts';
 
 const lines: Record<string, unknown>[] = [];
-const env = useDemo({ logLevel: 'info', logger: (l) => lines.push(l), corsOrigins: ['*'] });
+const env = useContractSchema({ logLevel: 'info', logger: (l) => lines.push(l), corsOrigins: ['*'] });
 const u = (p: string) => env.gw.url + p;
 
 describe('health and readiness', () => {

@@ -5,10 +5,11 @@
 // values come back exactly. Also: the JSON depth limit (LOTLINE_MAX_JSON_DEPTH), checked before the
 // database is involved.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { req, useDemo } from './demo.ts';
+import { useContractSchema } from './contract-schema.ts';
+import { req } from '../support/http.ts';
 
 const sent: { text: string; params: unknown[] }[] = [];
-const env = useDemo({
+const env = useContractSchema({
   preRequest: 'demo.pre_check',
   debugStatements: (_c, text, params) => {
     sent.push({ text, params: [...params] });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { PGBOUNCER_MISSING, pgbouncerBinary, startPgBouncer, type PgBouncer } from '../support/pgbouncer.ts';
-import { DEMO_SQL, req } from './demo.ts';
+import { CONTRACT_SCHEMA_SQL } from './contract-schema.ts';
+import { req } from '../support/http.ts';
 
 const bin = pgbouncerBinary();
 if (!bin) console.warn(PGBOUNCER_MISSING);
@@ -18,7 +19,7 @@ describe.skipIf(!bin)('PgBouncer transaction pooling, 3 server connections, prep
   let gw: TestGateway;
   beforeAll(async () => {
     db = await createTestDb();
-    await db.admin.unsafe(DEMO_SQL);
+    await db.admin.unsafe(CONTRACT_SCHEMA_SQL);
     const pw = inject('pg').authenticatorPassword;
     pb = await startPgBouncer({ upstream: inject('pg').superuserUrl, users: { authenticator: pw }, poolSize: 3 });
     gw = await startGateway(db, {
@@ -58,7 +59,7 @@ describe.skipIf(!bin)('PgBouncer transaction pooling with prepared statements le
   const warnings: string[] = [];
   beforeAll(async () => {
     db = await createTestDb();
-    await db.admin.unsafe(DEMO_SQL);
+    await db.admin.unsafe(CONTRACT_SCHEMA_SQL);
     const pw = inject('pg').authenticatorPassword;
     pb = await startPgBouncer({ upstream: inject('pg').superuserUrl, users: { authenticator: pw }, poolSize: 3 });
     gw = await startGateway(db, {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
-import { DEMO_SQL, req } from './demo.ts';
+import { CONTRACT_SCHEMA_SQL } from './contract-schema.ts';
+import { req } from '../support/http.ts';
 import type { GatewaySettings } from '../../src/gateway/settings.ts';
 
 const DELAY = 15;
@@ -71,7 +72,7 @@ async function startProxy(upstreamUrl: string): Promise<Proxy> {
 let db: TestDb;
 beforeAll(async () => {
   db = await createTestDb();
-  await db.admin.unsafe(DEMO_SQL);
+  await db.admin.unsafe(CONTRACT_SCHEMA_SQL);
   // a function that drops the session's prepared statements (as a buggy function could)
   await db.admin.unsafe(`create function demo.forget() returns void language plpgsql volatile as $$ begin execute 'DEALLOCATE ALL'; end $$`);
 });

@@ -1,9 +1,10 @@
 // Contract §1–§4: routing, arguments, overload resolution, access modes, request context.
 import { describe, expect, test } from 'vitest';
 import { PostgrestClient } from '@supabase/postgrest-js';
-import { useDemo, req } from './demo.ts';
+import { useContractSchema } from './contract-schema.ts';
+import { req } from '../support/http.ts';
 
-const env = useDemo();
+const env = useContractSchema();
 const u = (p: string) => env.gw.url + p;
 
 describe('routing and methods', () => {

@@ -1,9 +1,10 @@
 // Contract §5: result shapes, select/filters/order, ranges and counts, Accept, singular, CSV.
 import { describe, expect, test } from 'vitest';
 import { PostgrestClient } from '@supabase/postgrest-js';
-import { useDemo, req } from './demo.ts';
+import { useContractSchema } from './contract-schema.ts';
+import { req } from '../support/http.ts';
 
-const env = useDemo();
+const env = useContractSchema();
 const u = (p: string) => env.gw.url + p;
 const ids = (body: { id: number }[]) => body.map((x) => x.id);
 

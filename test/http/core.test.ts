@@ -1,8 +1,8 @@
 // Foundation RPCs through the HTTP door (the gateway, a JWT per caller) — the same cases as test/sql/core.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useDoor } from '../support/doors.ts';
 import { httpCall, tokenFor } from '../support/httpdoor.ts';
-import { defineCoreCases, type Door } from '../cases/core.ts';
+import { defineCoreCases } from '../cases/core.ts';
 
 const t = useDoor('http');
 defineCoreCases(t.door);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { useDoor } from '../support/doors.ts';
 import { tokenFor } from '../support/httpdoor.ts';
-import { must } from '../cases/core.ts';
+import { must } from '../support/door.ts';
 import { defineEventCases, EV_USERS as U, type AuditRow } from '../cases/events.ts';
 
 const t = useDoor('http');

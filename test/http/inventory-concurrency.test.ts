@@ -5,7 +5,7 @@ import { PostgrestClient } from '@supabase/postgrest-js';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { httpCall } from '../support/httpdoor.ts';
-import { must, type DoorResult } from '../cases/core.ts';
+import { must, type DoorResult } from '../support/door.ts';
 
 let db: TestDb;
 let gw: TestGateway;

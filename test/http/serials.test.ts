@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway } from '../support/gateway.ts';
-import { httpCall } from '../support/httpdoor.ts';
-import { must, type Door } from '../cases/core.ts';
+import { makeDoor } from '../support/doors.ts';
+import { must, type Door } from '../support/door.ts';
 import { CONSUMER_KEYS, defineSerialCases, SERIAL_USERS as U } from '../cases/serials.ts';
 
 let db: TestDb;
@@ -18,14 +18,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const door = (): Door => ({
-  name: 'http',
-  call: (who, fn, args = {}) => httpCall(gw.url, who, fn, args),
-  count: async (table, brandId) => {
-    const [r] = await db.admin.unsafe<{ n: number }[]>(`select count(*)::int as n from data.${table} where brand_id = $1`, [brandId]);
-    return r!.n;
-  },
-});
+const door = (): Door => makeDoor('http', db.admin, gw.url);
 
 defineSerialCases(door);
 

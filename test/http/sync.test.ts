@@ -1,8 +1,8 @@
-// Integration sync (issue 4) through the HTTP door: the same cases as test/sql/sync.test.ts, over the
+// Integration sync through the HTTP door: the same cases as test/sql/sync.test.ts, over the
 // gateway with a JWT per caller (scoped tokens carry `scope`), plus what only HTTP shows.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useDoor } from '../support/doors.ts';
-import { defineSyncCases, type SyncDoor } from '../cases/sync.ts';
+import { defineSyncCases } from '../cases/sync.ts';
 
 const t = useDoor('http');
 defineSyncCases(t.door);

@@ -14,8 +14,11 @@ import { startEmbedded, type EmbeddedCluster } from '../../src/db/embedded.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
-import { expectErrorShape, installProbe, raw, tally } from './support.ts';
-import { buildBrand } from './fixture.ts';
+import { expectErrorShape } from '../support/door.ts';
+import { raw } from '../support/http.ts';
+import { installProbe } from '../support/probe.ts';
+import { tally } from '../support/tally.ts';
+import { buildBrand } from '../support/brand-fixture.ts';
 import { sqlCall } from '../support/sqldoor.ts';
 
 let faultsInjected = 0;

@@ -13,8 +13,11 @@ import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { sqlCall } from '../support/sqldoor.ts';
 import { loadCatalog, type Catalog, type PgFunction } from '../../src/catalog/introspect.ts';
-import { buildBrand, argSpec, type BrandFx } from './fixture.ts';
-import { installWriteLog, raw, tally, writeCount } from './support.ts';
+import { buildBrand, type BrandFx } from '../support/brand-fixture.ts';
+import { argSpec } from '../support/arguments.ts';
+import { installWriteLog, writeCount } from '../support/data-fingerprint.ts';
+import { raw } from '../support/http.ts';
+import { tally } from '../support/tally.ts';
 
 const RUNS = Number(process.env.SEC_FUZZ_RUNS ?? 24);
 const SEED = process.env.SEC_FUZZ_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.SEC_FUZZ_SEED ?? 20261123);

@@ -15,12 +15,11 @@ import { sqlCall } from '../support/sqldoor.ts';
 import { httpCall } from '../support/httpdoor.ts';
 import { loadCatalog, type Catalog, type PgFunction } from '../../src/catalog/introspect.ts';
 import { CONSUMER_KEYS } from '../cases/serials.ts';
-import type { DoorResult } from '../cases/core.ts';
-import { brandSnapshot, tally } from './support.ts';
-import {
-  brandSecrets, buildArgs, buildBrand, idLikeArgs, leakedSecrets, unknownArguments,
-  type BrandFx, type Call, type Secret,
-} from './fixture.ts';
+import type { DoorResult } from '../support/door.ts';
+import { brandSnapshot } from '../support/data-fingerprint.ts';
+import { tally } from '../support/tally.ts';
+import { brandSecrets, buildBrand, leakedSecrets, type BrandFx, type Call, type Secret } from '../support/brand-fixture.ts';
+import { buildArgs, idLikeArgs, unknownArguments } from '../support/arguments.ts';
 
 let db: TestDb;
 let gw: TestGateway;
@@ -150,16 +149,16 @@ async function runIsolation(
 }
 
 describe('isolation by construction', () => {
-  it('the generator knows every argument of every exposed function (map a new name in test/security/fixture.ts)', () => {
+  it('the generator knows every argument of every exposed function (map a new name in test/support/arguments.ts)', () => {
     const unknown = unknownArguments(catalog);
-    expect(unknown, `argument names without a generator — add them to BY_NAME or BY_FUNCTION in test/security/fixture.ts, ` +
+    expect(unknown, `argument names without a generator — add them to BY_NAME or BY_FUNCTION in test/support/arguments.ts, ` +
       `saying whether they identify brand data (id-like): ${unknown.join(', ')}`).toEqual([]);
   });
 
   it('the fixture is real: B has a row in every data table, and the leak detector sees B through B\'s own owner', async () => {
     const snap = await brandSnapshot(db.admin, B.brand);
     const empty = Object.entries(snap).filter(([, v]) => v.startsWith('0:')).map(([t]) => t);
-    expect(empty, 'data tables with no row of B: extend buildBrand in test/security/fixture.ts').toEqual([]);
+    expect(empty, 'data tables with no row of B: extend buildBrand in test/support/brand-fixture.ts').toEqual([]);
     expect(secretsB.length).toBeGreaterThan(30);
     const own = await sqlDoor({ sub: B.owner }, 'list_products', { _brand_id: B.brand });
     expect(leakedSecrets(JSON.stringify(own.data), '{}', secretsB).length).toBeGreaterThan(0);

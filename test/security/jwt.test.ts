@@ -12,7 +12,10 @@ import { exportJWK, importPKCS8, SignJWT } from 'jose';
 import { inject } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
-import { expectErrorShape, installProbe, probeCalls, raw, tally, type RawResponse } from './support.ts';
+import { expectErrorShape } from '../support/door.ts';
+import { raw, type RawResponse } from '../support/http.ts';
+import { installProbe, probeCalls } from '../support/probe.ts';
+import { tally } from '../support/tally.ts';
 
 const b64u = (x: string | Buffer | object): string =>
   Buffer.from(typeof x === 'string' || Buffer.isBuffer(x) ? x : JSON.stringify(x)).toString('base64url');

@@ -4,12 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
-import { httpCall } from '../support/httpdoor.ts';
-import { defineCoreCases, type Door } from '../cases/core.ts';
+import { makeDoor } from '../support/doors.ts';
+import { defineCoreCases } from '../cases/core.ts';
+import type { Door } from '../support/door.ts';
 import { defineInventoryCases } from '../cases/inventory.ts';
 import { defineSerialCases } from '../cases/serials.ts';
 import { PGBOUNCER_MISSING, pgbouncerBinary, startPgBouncer, type PgBouncer } from '../support/pgbouncer.ts';
-import { installProbe, tally } from './support.ts';
+import { installProbe } from '../support/probe.ts';
+import { tally } from '../support/tally.ts';
 
 const bin = pgbouncerBinary();
 if (!bin) {
@@ -37,14 +39,7 @@ describe.skipIf(!bin)('through PgBouncer (transaction pooling, pool_size 1)', ()
     await db?.drop();
   });
 
-  const door = (): Door => ({
-    name: 'http',
-    call: (who, fn, args = {}) => httpCall(gw.url, who, fn, args),
-    count: async (table, brandId) => {
-      const [r] = await db.admin.unsafe<{ n: number }[]>(`select count(*)::int as n from data.${table} where brand_id = $1`, [brandId]);
-      return r!.n;
-    },
-  });
+  const door = (): Door => makeDoor('http', db.admin, gw.url);
   // the HTTP contract case lists, unchanged, through the one pooled server connection
   describe('core case list', () => defineCoreCases(door));
   describe('inventory case list', () => defineInventoryCases(door));

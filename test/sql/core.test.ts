@@ -1,8 +1,8 @@
 // Foundation RPCs through the SQL door (app.act_as in a transaction, as a DBA in psql).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useDoor } from '../support/doors.ts';
 import { asUser } from '../support/db.ts';
-import { defineCoreCases, type Door } from '../cases/core.ts';
+import { defineCoreCases } from '../cases/core.ts';
 
 const t = useDoor('sql');
 defineCoreCases(t.door);

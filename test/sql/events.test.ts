@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { asUser } from '../support/db.ts';
 import { useDoor } from '../support/doors.ts';
-import { must } from '../cases/core.ts';
+import { must } from '../support/door.ts';
 import { defineEventCases, EV_USERS as U } from '../cases/events.ts';
 
 const t = useDoor('sql');

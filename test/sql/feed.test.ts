@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import postgres, { type Sql } from 'postgres';
 import { asUser, createTestDb, type TestDb } from '../support/db.ts';
 import { sqlCall } from '../support/sqldoor.ts';
-import { must } from '../cases/core.ts';
+import { must } from '../support/door.ts';
 
 let db: TestDb;
 let conns: Sql[];

@@ -1,10 +1,11 @@
 // Inventory under real concurrency: many connections (postgres.js pool, max 24), each call in its own
 // committed transaction through the SQL door (app.act_as). The numbers (calls, successes, conflicts)
-// are printed as `inventory-concurrency: …` lines for the closing note of issue 5.
+// are printed as `inventory-concurrency: …` lines (the source of the concurrency table in docs/inventory.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import fc from 'fast-check';
-import { asUser, createTestDb, type TestDb, type Who } from '../support/db.ts';
+import { asUser, createTestDb, type TestDb } from '../support/db.ts';
+import type { Who } from '../support/door.ts';
 
 let db: TestDb;
 let pool: Sql;

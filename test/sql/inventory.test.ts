@@ -1,10 +1,9 @@
 // Inventory through the SQL door (app.act_as in a transaction, as a DBA in psql), plus what only the SQL
 // door can show: the tables themselves refuse direct writes and the ledger refuses changes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useDoor } from '../support/doors.ts';
 import { asUser } from '../support/db.ts';
 import { defineInventoryCases } from '../cases/inventory.ts';
-import type { Door } from '../cases/core.ts';
 
 const t = useDoor('sql');
 defineInventoryCases(t.door);

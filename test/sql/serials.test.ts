@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import postgres from 'postgres';
 import { asUser, createTestDb, type TestDb } from '../support/db.ts';
-import { sqlCall } from '../support/sqldoor.ts';
-import { must, type Door } from '../cases/core.ts';
+import { makeDoor } from '../support/doors.ts';
+import { must, type Door } from '../support/door.ts';
 import { CONSUMER_KEYS, defineSerialCases, SERIAL_USERS as U } from '../cases/serials.ts';
 
 /** The api functions anon may execute — and nothing else, ever. */
@@ -17,14 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.drop());
 
-const door = (): Door => ({
-  name: 'sql',
-  call: (who, fn, args = {}) => sqlCall(db.admin, who, fn, args),
-  count: async (table, brandId) => {
-    const [r] = await db.admin.unsafe<{ n: number }[]>(`select count(*)::int as n from data.${table} where brand_id = $1`, [brandId]);
-    return r!.n;
-  },
-});
+const door = (): Door => makeDoor('sql', db.admin);
 
 defineSerialCases(door);
 

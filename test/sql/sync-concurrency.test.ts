@@ -1,4 +1,4 @@
-// Integration sync (issue 4): deterministic interleavings of two transactions on two connections.
+// Integration sync: deterministic interleavings of two transactions on two connections.
 // The race a blind retry from an ERP produces (the same push twice at the same moment), and a
 // user's edit landing between a push's validation and its write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,6 +2,7 @@
 import { inject } from 'vitest';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { randomBytes } from 'node:crypto';
+import type { Who } from './door.ts';
 
 export interface TestDb {
   name: string;
@@ -59,12 +60,6 @@ export async function createTestDb(): Promise<TestDb> {
       }
     },
   };
-}
-
-export interface Who {
-  /** null: the authenticated role without a subject claim */
-  sub: string | null;
-  scope?: string;
 }
 
 /** Thrown to roll a transaction back on purpose. */

@@ -1,12 +1,12 @@
 // The HTTP door for case lists: POST /rpc/<fn> with a JSON body and a JWT minted for the caller.
 import { inject } from 'vitest';
 import { mintToken } from '../../src/cli/token.ts';
-import type { DoorResult } from '../cases/core.ts';
+import type { DoorResult, Who } from './door.ts';
 
 const tokens = new Map<string, Promise<string>>();
 
 /** A development token: sub null = authenticated role without a subject. */
-export function tokenFor(who: { sub: string | null; scope?: string }): Promise<string> {
+export function tokenFor(who: Who): Promise<string> {
   const key = JSON.stringify(who);
   let t = tokens.get(key);
   if (!t) {
@@ -18,7 +18,7 @@ export function tokenFor(who: { sub: string | null; scope?: string }): Promise<s
 
 export async function httpCall(
   baseUrl: string,
-  who: { sub: string | null; scope?: string } | null,
+  who: Who | null,
   fn: string,
   args: Record<string, unknown> = {},
 ): Promise<DoorResult> {

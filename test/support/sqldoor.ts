@@ -2,15 +2,8 @@
 // with each value bound as a parameter and cast to the argument's catalog type.
 import type { Sql } from 'postgres';
 import { loadCatalog, type Catalog } from '../../src/catalog/introspect.ts';
-import { asUser, type Who } from './db.ts';
-
-export interface DoorResult {
-  ok: boolean;
-  /** the function's result as JSON (object, array, scalar or null) */
-  data: unknown;
-  /** SQLSTATE and the four PostgREST error fields on failure */
-  error?: { code: string; message: string; details: string | null; hint: string | null };
-}
+import { asUser } from './db.ts';
+import type { DoorResult, Who } from './door.ts';
 
 const catalogs = new WeakMap<Sql, Promise<Catalog>>();
 

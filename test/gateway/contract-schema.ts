@@ -5,7 +5,7 @@ import { createTestDb, type TestDb } from '../support/db.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import type { GatewaySettings } from '../../src/gateway/settings.ts';
 
-export const DEMO_SQL = String.raw`
+export const CONTRACT_SCHEMA_SQL = String.raw`
 create schema demo;
 comment on schema demo is $$Demo API
 Functions for the gateway contract tests.$$;
@@ -164,17 +164,17 @@ create function demo2.hello() returns text language sql stable as $$ select 'fro
 create function demo2.only_here() returns text language sql stable as $$ select 'only demo2' $$;
 `;
 
-export interface DemoEnv {
+export interface ContractEnv {
   db: TestDb;
   gw: TestGateway;
 }
 
-/** Clone a database, create the demo schema, start a gateway exposing it (settings overridable). */
-export function useDemo(overrides: Partial<GatewaySettings> = {}): DemoEnv {
-  const env = {} as DemoEnv;
+/** Clone a database, create the contract schema (`demo`), start a gateway exposing it (settings overridable). */
+export function useContractSchema(overrides: Partial<GatewaySettings> = {}): ContractEnv {
+  const env = {} as ContractEnv;
   beforeAll(async () => {
     env.db = await createTestDb();
-    await env.db.admin.unsafe(DEMO_SQL);
+    await env.db.admin.unsafe(CONTRACT_SCHEMA_SQL);
     env.gw = await startGateway(env.db, { schemas: ['demo'], ...overrides });
   });
   afterAll(async () => {
@@ -182,19 +182,4 @@ export function useDemo(overrides: Partial<GatewaySettings> = {}): DemoEnv {
     await env.db?.drop();
   });
   return env;
-}
-
-/** fetch + parsed JSON (or text) body. */
-export async function req(url: string, init: RequestInit & { json?: unknown } = {}): Promise<{ status: number; headers: Headers; body: any; text: string }> {
-  const headers = new Headers(init.headers);
-  let body = init.body;
-  if (init.json !== undefined) {
-    body = JSON.stringify(init.json);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-  }
-  const res = await fetch(url, { ...init, headers, body });
-  const text = await res.text();
-  let parsed: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body: parsed, text };
 }
