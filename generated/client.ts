@@ -249,6 +249,22 @@ export const catalogue = {
         result: api.Functions.create_transfer.Returns,
       },
     ],
+    create_webhook: [
+      {
+        schema: 'api',
+        name: 'create_webhook',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_url', cast: 'text', kind: 'plain', required: true },
+          { name: '_events', cast: 'text[]', kind: 'array', required: false },
+          { name: '_description', cast: 'text', kind: 'plain', required: false },
+          { name: '_max_attempts', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.create_webhook.Returns,
+      },
+    ],
     decline_transfer: [
       {
         schema: 'api',
@@ -275,6 +291,33 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.delete_product_batch.Returns,
+      },
+    ],
+    delete_webhook: [
+      {
+        schema: 'api',
+        name: 'delete_webhook',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_webhook_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.delete_webhook.Returns,
+      },
+    ],
+    export_epcis: [
+      {
+        schema: 'api',
+        name: 'export_epcis',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_from', cast: 'timestamp with time zone', kind: 'plain', required: false },
+          { name: '_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
+        ],
+        returns: 'scalar',
+        volatility: 'stable',
+        result: api.Functions.export_epcis.Returns,
       },
     ],
     find_batch: [
@@ -435,6 +478,25 @@ export const catalogue = {
         result: api.Functions.lift_recall.Returns,
       },
     ],
+    list_audit_events: [
+      {
+        schema: 'api',
+        name: 'list_audit_events',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_table', cast: 'text', kind: 'plain', required: false },
+          { name: '_row_id', cast: 'text', kind: 'plain', required: false },
+          { name: '_user_id', cast: 'text', kind: 'plain', required: false },
+          { name: '_from', cast: 'timestamp with time zone', kind: 'plain', required: false },
+          { name: '_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
+          { name: '_before_id', cast: 'bigint', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_audit_events.Returns,
+      },
+    ],
     list_batch_serials: [
       {
         schema: 'api',
@@ -461,6 +523,20 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_brand_members.Returns,
+      },
+    ],
+    list_changes: [
+      {
+        schema: 'api',
+        name: 'list_changes',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_after', cast: 'text', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_changes.Returns,
       },
     ],
     list_due_diligence_statements: [
@@ -743,6 +819,34 @@ export const catalogue = {
         result: api.Functions.list_transfers.Returns,
       },
     ],
+    list_webhook_deliveries: [
+      {
+        schema: 'api',
+        name: 'list_webhook_deliveries',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_webhook_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_state', cast: 'text', kind: 'plain', required: false },
+          { name: '_before_seq', cast: 'bigint', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_webhook_deliveries.Returns,
+      },
+    ],
+    list_webhooks: [
+      {
+        schema: 'api',
+        name: 'list_webhooks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_webhooks.Returns,
+      },
+    ],
     lookup_serial: [
       {
         schema: 'api',
@@ -898,6 +1002,19 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.record_lab_result.Returns,
+      },
+    ],
+    redeliver_webhook: [
+      {
+        schema: 'api',
+        name: 'redeliver_webhook',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_delivery_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.redeliver_webhook.Returns,
       },
     ],
     reject_gtin_claim: [
@@ -1207,6 +1324,25 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.update_transfer.Returns,
+      },
+    ],
+    update_webhook: [
+      {
+        schema: 'api',
+        name: 'update_webhook',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_webhook_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_url', cast: 'text', kind: 'plain', required: false },
+          { name: '_events', cast: 'text[]', kind: 'array', required: false },
+          { name: '_description', cast: 'text', kind: 'plain', required: false },
+          { name: '_max_attempts', cast: 'integer', kind: 'plain', required: false },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_expected_version', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.update_webhook.Returns,
       },
     ],
     upsert_batches: [

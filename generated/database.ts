@@ -268,6 +268,25 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'transfer'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Register an endpoint for the brand's events, delivered by the Standard Webhooks specification
+       * (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 with the returned secret, shown
+       * only here). _events: types (batch.created), families (batch.*) or * (default: all).
+       * _max_attempts (1–30, default 10) before a delivery goes to the dead-letter state. Events
+       * committed from now on are delivered, in feed order. Admin role, scope webhooks:write. Errors:
+       * 400, 401, 403.
+       */
+      create_webhook: {
+        Args: {
+          _brand_id: string
+          _url: string
+          _events?: string[] | null
+          _description?: string | null
+          _max_attempts?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['new_webhook']
+        SetofOptions: { from: '*'; to: 'new_webhook'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Decline a pending transfer with a required _reason: nothing moves, the reservation at the
        * source is released, and who declined, when and why are recorded. 409 (PT409) naming the state
        * when it is no longer pending. Admin role, scope inventory:write. Errors: 400, 401, 403, 404,
@@ -295,6 +314,35 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['batch']
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Delete an endpoint, its pending deliveries and its delivery log; nothing more is sent to it.
+       * Returns the deleted endpoint. Admin role, scope webhooks:write. Errors: 401, 403, 404.
+       */
+      delete_webhook: {
+        Args: {
+          _brand_id: string
+          _webhook_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['webhook']
+        SetofOptions: { from: '*'; to: 'webhook'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * The brand's history as an EPCIS 2.0 JSON-LD document (GS1): lots created (ObjectEvent ADD,
+       * creating_class_instance, with lot master data), serial numbers commissioned (ObjectEvent ADD,
+       * commissioning; EPCs https://id.gs1.org/01/{gtin}/10/{lot}/21/{serial}), receipts (OBSERVE,
+       * receiving), accepted transfers (OBSERVE shipping at the source and receiving at the
+       * destination) and recalls (OBSERVE, disposition recalled). Lots are GS1 Digital Link URIs
+       * https://id.gs1.org/01/{gtin}/10/{lot}; batches of products without a GTIN are left out.
+       * _from/_to bound the event time. Viewer role, scope events:read. Errors: 400, 401, 403.
+       */
+      export_epcis: {
+        Args: {
+          _brand_id: string
+          _from?: string | null
+          _to?: string | null
+        }
+        Returns: Json
       }
       /**
        * Find a batch by id across all of a brand's products. Errors: 401, 403, 404.
@@ -456,6 +504,28 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'recall_report'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * The audit trail, newest first: every insert, update and delete of the brand's rows in any
+       * table, with the changed columns' old and new values, who (actor = the JWT sub), the database
+       * role, the door (http or sql), the gateway's request id and the transaction id. Filters: _table
+       * (e.g. batches), _row_id (the row's key), _user_id, _from/_to (time). Page with _before_id =
+       * the last id seen; _limit 1–500 (default 100). Admin role, scope audit:read. Errors: 400, 401,
+       * 403.
+       */
+      list_audit_events: {
+        Args: {
+          _brand_id: string
+          _table?: string | null
+          _row_id?: string | null
+          _user_id?: string | null
+          _from?: string | null
+          _to?: string | null
+          _before_id?: number | null
+          _limit?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['audit_event'][]
+        SetofOptions: { from: '*'; to: 'audit_event'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * Serial numbers of a batch in seq order (stable), one page of _limit (1..1000, default 100)
        * after _after_seq (keyset: pass the last row's seq for the next page); optional _status filter
        * (active | void; case-insensitive). Each row has its public code and GS1 Digital Link path.
@@ -481,6 +551,22 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['brand_member'][]
         SetofOptions: { from: '*'; to: 'brand_member'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * The brand's change feed (batch.created, batch.updated, batch.status_changed, recall.issued,
+       * stock.moved, transfer.*, serials.minted, …), oldest first. Pass the last row's cursor as
+       * _after to continue; a consumer polling this way never misses an event, even one of a
+       * transaction that commits late (events appear once every older transaction has finished).
+       * _limit 1–1000 (default 100). Viewer role, scope events:read. Errors: 400, 401, 403.
+       */
+      list_changes: {
+        Args: {
+          _brand_id: string
+          _after?: string | null
+          _limit?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['change'][]
+        SetofOptions: { from: '*'; to: 'change'; isOneToOne: false; isSetofReturn: true }
       }
       /**
        * Due-diligence statements of a brand, newest first. Filters: _status (draft, submitted,
@@ -772,6 +858,36 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'transfer'; isOneToOne: false; isSetofReturn: true }
       }
       /**
+       * Deliveries, newest first: event, state (pending, in_flight, delivered, dead = gave up after
+       * max_attempts), attempts, next attempt, last status or error, and attempt_log (each attempt's
+       * worker, times, status code, error, duration). Filters: _webhook_id, _state. Page with
+       * _before_seq = the last seq seen; _limit 1–500 (default 50). Admin role, scope webhooks:read.
+       * Errors: 400, 401, 403.
+       */
+      list_webhook_deliveries: {
+        Args: {
+          _brand_id: string
+          _webhook_id?: string | null
+          _state?: string | null
+          _before_seq?: number | null
+          _limit?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['webhook_delivery'][]
+        SetofOptions: { from: '*'; to: 'webhook_delivery'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * The brand's webhook endpoints with their event patterns, status (active, or disabled with a
+       * reason), retry limit and feed position (cursor); secrets are never shown again. Admin role,
+       * scope webhooks:read. Errors: 401, 403.
+       */
+      list_webhooks: {
+        Args: {
+          _brand_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['webhook'][]
+        SetofOptions: { from: '*'; to: 'webhook'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * Look up one serial of the brand by its public code, or — when _batch_id is given — by its
        * serial number in that batch. _batch_id may be null (search the whole brand, by code only).
        * Viewer role, scope serials:read. Errors: 400, 401, 403, 404 (batch or serial).
@@ -973,6 +1089,19 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['lab_result']
         SetofOptions: { from: '*'; to: 'lab_result'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Queue a delivered or dead-lettered delivery again (same event, same webhook-id, so receivers
+       * can recognise it) at the end of its endpoint's queue; returns the new delivery (redelivery_of
+       * = the old one). Admin role, scope webhooks:write. Errors: 401, 403, 404, 409.
+       */
+      redeliver_webhook: {
+        Args: {
+          _brand_id: string
+          _delivery_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['webhook_delivery']
+        SetofOptions: { from: '*'; to: 'webhook_delivery'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Platform administrators (scope platform:admin): reject a pending claim, or revoke a verified
@@ -1336,6 +1465,26 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'transfer'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Change an endpoint: _url, _events, _description, _max_attempts, or _status (active | disabled;
+       * re-enabling resumes its queue where it stopped). Arguments left null keep their value.
+       * Optional _expected_version (412 when stale). Admin role, scope webhooks:write. Errors: 400,
+       * 401, 403, 404, 412.
+       */
+      update_webhook: {
+        Args: {
+          _brand_id: string
+          _webhook_id: string
+          _url?: string | null
+          _events?: string[] | null
+          _description?: string | null
+          _max_attempts?: number | null
+          _status?: string | null
+          _expected_version?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['webhook']
+        SetofOptions: { from: '*'; to: 'webhook'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Bulk upsert of batches keyed by externalId within the brand (seed B, POST
        * /integration/batches). _batches: JSON array of at most 500 records {externalId,
        * productExternalId, batchNumber (required), quantity (number >= 0), unit, receivedDate,
@@ -1433,6 +1582,21 @@ export type Database = {
     }
     Enums: { [_ in never]: never }
     CompositeTypes: {
+      audit_event: {
+        id: number | null
+        at: string | null
+        table_name: string | null
+        action: string | null
+        row_id: string | null
+        changed: string[] | null
+        old_values: Json
+        new_values: Json
+        actor: string | null
+        db_role: string | null
+        request_id: string | null
+        door: string | null
+        xid: string | null
+      }
       batch: {
         id: string | null
         brand_id: string | null
@@ -1496,6 +1660,16 @@ export type Database = {
         user_id: string | null
         role: string | null
         created_at: string | null
+      }
+      change: {
+        cursor: string | null
+        id: string | null
+        type: string | null
+        subject: string | null
+        occurred_at: string | null
+        data: Json
+        actor: string | null
+        request_id: string | null
       }
       consumer_view: {
         valid: boolean | null
@@ -1694,6 +1868,10 @@ export type Database = {
         started_at: string | null
         finished_at: string | null
         updated_at: string | null
+      }
+      new_webhook: {
+        webhook: Database['api']['CompositeTypes']['webhook'] | null
+        secret: string | null
       }
       pick: {
         id: string | null
@@ -2064,6 +2242,37 @@ export type Database = {
         code: string | null
         message: string | null
         location_id: string | null
+      }
+      webhook: {
+        id: string | null
+        brand_id: string | null
+        url: string | null
+        events: string[] | null
+        description: string | null
+        status: string | null
+        disabled_reason: string | null
+        max_attempts: number | null
+        cursor: string | null
+        created_at: string | null
+        updated_at: string | null
+        version: number | null
+      }
+      webhook_delivery: {
+        id: string | null
+        webhook_id: string | null
+        seq: number | null
+        event_id: string | null
+        event_type: string | null
+        event_cursor: string | null
+        state: string | null
+        attempts: number | null
+        next_attempt_at: string | null
+        last_status: number | null
+        last_error: string | null
+        delivered_at: string | null
+        redelivery_of: string | null
+        created_at: string | null
+        attempt_log: Json
       }
     }
   }

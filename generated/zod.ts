@@ -18,6 +18,21 @@ export const isoDate = z.iso.date().regex(/^(?:19|[2-9]\d)\d{2}-/, 'a date betwe
 /** data.quantity: finite, |q| < 1e15, at most 6 decimal places. */
 export const quantity = z.number().gt(-1e15).lt(1e15).refine((q) => decimalPlaces(q) <= 6, 'at most 6 decimal places');
 
+export const api__audit_event = z.strictObject({
+  id: z.int().nullable(),
+  at: z.iso.datetime({ offset: true }).nullable(),
+  table_name: z.string().nullable(),
+  action: z.string().nullable(),
+  row_id: z.string().nullable(),
+  changed: z.array(z.string()).nullable(),
+  old_values: json.nullable(),
+  new_values: json.nullable(),
+  actor: z.string().nullable(),
+  db_role: z.string().nullable(),
+  request_id: z.string().nullable(),
+  door: z.string().nullable(),
+  xid: z.string().nullable(),
+});
 export const api__lab_analyte = z.strictObject({
   name: z.string().nullable(),
   display_name: z.string().nullable(),
@@ -116,6 +131,16 @@ export const api__brand_member = z.strictObject({
   user_id: z.string().nullable(),
   role: z.string().nullable(),
   created_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__change = z.strictObject({
+  cursor: z.string().nullable(),
+  id: z.guid().nullable(),
+  type: z.string().nullable(),
+  subject: z.string().nullable(),
+  occurred_at: z.iso.datetime({ offset: true }).nullable(),
+  data: json.nullable(),
+  actor: z.string().nullable(),
+  request_id: z.string().nullable(),
 });
 export const api__consumer_view = z.strictObject({
   valid: z.boolean().nullable(),
@@ -286,6 +311,24 @@ export const api__mint_job = z.strictObject({
   started_at: z.iso.datetime({ offset: true }).nullable(),
   finished_at: z.iso.datetime({ offset: true }).nullable(),
   updated_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__webhook = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  url: z.string().nullable(),
+  events: z.array(z.string()).nullable(),
+  description: z.string().nullable(),
+  status: z.string().nullable(),
+  disabled_reason: z.string().nullable(),
+  max_attempts: z.int32().nullable(),
+  cursor: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+  version: z.int32().nullable(),
+});
+export const api__new_webhook = z.strictObject({
+  webhook: api__webhook.nullable(),
+  secret: z.string().nullable(),
 });
 export const api__pick_line = z.strictObject({
   position: z.int32().nullable(),
@@ -650,15 +693,34 @@ export const api__transfer = z.strictObject({
   total_quantity: z.number().nullable(),
   lines: z.array(api__transfer_line).nullable(),
 });
+export const api__webhook_delivery = z.strictObject({
+  id: z.guid().nullable(),
+  webhook_id: z.guid().nullable(),
+  seq: z.int().nullable(),
+  event_id: z.guid().nullable(),
+  event_type: z.string().nullable(),
+  event_cursor: z.string().nullable(),
+  state: z.string().nullable(),
+  attempts: z.int32().nullable(),
+  next_attempt_at: z.iso.datetime({ offset: true }).nullable(),
+  last_status: z.int32().nullable(),
+  last_error: z.string().nullable(),
+  delivered_at: z.iso.datetime({ offset: true }).nullable(),
+  redelivery_of: z.guid().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  attempt_log: json.nullable(),
+});
 
 export const api = {
   Enums: {},
   CompositeTypes: {
+    audit_event: api__audit_event,
     batch: api__batch,
     batch_page: api__batch_page,
     batch_quantity: api__batch_quantity,
     brand: api__brand,
     brand_member: api__brand_member,
+    change: api__change,
     consumer_view: api__consumer_view,
     due_diligence_statement: api__due_diligence_statement,
     expiring_batch: api__expiring_batch,
@@ -673,6 +735,7 @@ export const api = {
     lab_result: api__lab_result,
     location: api__location,
     mint_job: api__mint_job,
+    new_webhook: api__new_webhook,
     pick: api__pick,
     pick_line: api__pick_line,
     pick_skipped: api__pick_skipped,
@@ -705,6 +768,8 @@ export const api = {
     transfer: api__transfer,
     transfer_line: api__transfer_line,
     unsellable_reason: api__unsellable_reason,
+    webhook: api__webhook,
+    webhook_delivery: api__webhook_delivery,
   },
   Functions: {
     accept_transfer: {
@@ -849,6 +914,16 @@ export const api = {
       }),
       Returns: api__transfer,
     },
+    create_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _url: z.string(),
+        _events: z.array(z.string()).nullable().optional(),
+        _description: z.string().nullable().optional(),
+        _max_attempts: z.int32().nullable().optional(),
+      }),
+      Returns: api__new_webhook,
+    },
     decline_transfer: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -864,6 +939,21 @@ export const api = {
         _product_id: z.guid().nullable().optional(),
       }),
       Returns: api__batch,
+    },
+    delete_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _webhook_id: z.guid(),
+      }),
+      Returns: api__webhook,
+    },
+    export_epcis: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _from: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+        _to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+      }),
+      Returns: json.nullable(),
     },
     find_batch: {
       Args: z.strictObject({
@@ -951,6 +1041,19 @@ export const api = {
       }),
       Returns: api__recall_report,
     },
+    list_audit_events: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _table: z.string().nullable().optional(),
+        _row_id: z.string().nullable().optional(),
+        _user_id: z.string().nullable().optional(),
+        _from: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+        _to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+        _before_id: z.int().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__audit_event),
+    },
     list_batch_serials: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -966,6 +1069,14 @@ export const api = {
         _brand_id: z.guid(),
       }),
       Returns: z.array(api__brand_member),
+    },
+    list_changes: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _after: z.string().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__change),
     },
     list_due_diligence_statements: {
       Args: z.strictObject({
@@ -1133,6 +1244,22 @@ export const api = {
       }),
       Returns: z.array(api__transfer),
     },
+    list_webhook_deliveries: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _webhook_id: z.guid().nullable().optional(),
+        _state: z.string().nullable().optional(),
+        _before_seq: z.int().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__webhook_delivery),
+    },
+    list_webhooks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+      }),
+      Returns: z.array(api__webhook),
+    },
     lookup_serial: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -1235,6 +1362,13 @@ export const api = {
         _correction_reason: z.string().nullable().optional(),
       }),
       Returns: api__lab_result,
+    },
+    redeliver_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _delivery_id: z.guid(),
+      }),
+      Returns: api__webhook_delivery,
     },
     reject_gtin_claim: {
       Args: z.strictObject({
@@ -1424,6 +1558,19 @@ export const api = {
         _expected_version: z.int32().nullable().optional(),
       }),
       Returns: api__transfer,
+    },
+    update_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _webhook_id: z.guid(),
+        _url: z.string().nullable().optional(),
+        _events: z.array(z.string()).nullable().optional(),
+        _description: z.string().nullable().optional(),
+        _max_attempts: z.int32().nullable().optional(),
+        _status: z.string().nullable().optional(),
+        _expected_version: z.int32().nullable().optional(),
+      }),
+      Returns: api__webhook,
     },
     upsert_batches: {
       Args: z.strictObject({

@@ -62,6 +62,10 @@ const DIRECT_DML: Record<string, { insert?: Role; update?: Role | 'platform admi
   gtin_claims: { insert: 'admin', update: 'platform admin' },
   serial_formats: { insert: 'admin', update: 'admin' },
   release_rules: { insert: 'admin', update: 'admin' },
+  // webhook endpoints; create_webhook starts an endpoint's feed cursor, redeliver_webhook queues a new delivery
+  webhooks: { insert: 'admin', update: 'admin', delete: 'admin' },
+  webhook_cursors: { insert: 'admin' },
+  webhook_deliveries: { insert: 'admin' },
 };
 
 describe('which tables accept direct writes', () => {

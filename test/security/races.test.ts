@@ -72,6 +72,23 @@ async function statement(stage: 'draft' | 'complete' | 'submitted'): Promise<str
 }
 const claim = async () => (await ok<{ id: string }>(ADMIN, 'claim_gtin_prefix', {
   _brand_id: fx.brand, _prefix: String(80_000_000 + ++n), _display_name: 'Race & Co' })).id;
+const newWebhook = async () => (await ok<{ webhook: { id: string } }>(ADMIN, 'create_webhook', {
+  _brand_id: fx.brand, _url: `https://race.example.test/${uniq('hook')}`, _events: ['batch.*'] })).webhook.id;
+/** A delivered delivery: an endpoint, a new batch's event, and the worker's steps (queue, claim, a 200) as the superuser. */
+async function deliveredDelivery(): Promise<string> {
+  const w = await newWebhook();
+  await newBatch();
+  for (let i = 0; i < 200; i++) {
+    await db.admin`select app.webhook_dispatch()`;
+    for (const c of await db.admin<{ brand_id: string; delivery_id: string; attempt: number }[]>`select * from app.webhook_claim('race')`) {
+      await db.admin`select app.webhook_record(${c.brand_id}, ${c.delivery_id}, ${c.attempt}, 'race', now(), 200, null, 0)`;
+    }
+    const [d] = await db.admin<{ id: string }[]>`select id from data.webhook_deliveries where webhook_id = ${w} and state = 'delivered' limit 1`;
+    if (d) return d.id;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('no delivery was delivered');
+}
 const stockKey = (batch: string) => `select pg_advisory_xact_lock(app.stock_lock_key('${fx.brand}', '${batch}', '${fx.l1}'))`;
 const rowLock = (table: string, id: string) => `select 1 from data.${table} where brand_id = '${fx.brand}' and id = '${id}' for update`;
 const brandLock = () => `select 1 from data.brands where id = '${fx.brand}' for no key update`;
@@ -461,6 +478,51 @@ const RACES: Record<string, Conflict | NoConflict> = {
       return { calls: [{ who: EDITOR, fn: 'release_picks', args: a }, { who: ADMIN, fn: 'release_picks', args: a }], gate: [rowLock('picks', k)] };
     },
     loser: ['PT409'],
+  },
+  create_webhook: {
+    none: 'each call creates an endpoint of its own (its own id and secret); the same URL twice is allowed',
+    async setup() {
+      const url = `https://race.example.test/${uniq('twin')}`;
+      const a = { _brand_id: fx.brand, _url: url };
+      return {
+        calls: [{ who: ADMIN, fn: 'create_webhook', args: a }, { who: ADMIN2, fn: 'create_webhook', args: a }],
+        async check() {
+          const [r] = await db.admin<{ n: number; s: number }[]>`
+            select count(*)::int as n, count(distinct secret)::int as s from data.webhooks where brand_id = ${fx.brand} and url = ${url}`;
+          expect(r).toEqual({ n: 2, s: 2 });
+        },
+      };
+    },
+  },
+  update_webhook: {
+    async setup() {
+      const w = await newWebhook();
+      const a = (d: string) => ({ _brand_id: fx.brand, _webhook_id: w, _description: d, _expected_version: 1 });
+      return { calls: [{ who: ADMIN, fn: 'update_webhook', args: a('one') }, { who: ADMIN2, fn: 'update_webhook', args: a('two') }], gate: [rowLock('webhooks', w)] };
+    },
+    loser: ['PT412'],
+  },
+  delete_webhook: {
+    async setup() {
+      const w = await newWebhook();
+      const a = { _brand_id: fx.brand, _webhook_id: w };
+      return { calls: [{ who: ADMIN, fn: 'delete_webhook', args: a }, { who: ADMIN2, fn: 'delete_webhook', args: a }], gate: [rowLock('webhooks', w)] };
+    },
+    loser: ['PT404'],
+  },
+  redeliver_webhook: {
+    none: 'each call queues one more delivery of the same event at the end of the queue (receivers deduplicate on webhook-id)',
+    async setup() {
+      const d = await deliveredDelivery();
+      const a = { _brand_id: fx.brand, _delivery_id: d };
+      return {
+        calls: [{ who: ADMIN, fn: 'redeliver_webhook', args: a }, { who: ADMIN2, fn: 'redeliver_webhook', args: a }],
+        async check() {
+          const [r] = await db.admin<{ n: number }[]>`select count(*)::int as n from data.webhook_deliveries where redelivery_of = ${d}`;
+          expect(r!.n).toBe(2);
+        },
+      };
+    },
   },
   ...Object.fromEntries(([
     ['upsert_suppliers', '_suppliers', () => [{ externalId: uniq('RS'), name: 'Race supplier' }], 'suppliers'],

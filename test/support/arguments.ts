@@ -115,6 +115,13 @@ const BY_NAME: Record<string, ArgSpec> = {
   _output_location_id: id((c) => c.src.location2),
   _into_batch_id: id((c) => c.src.batch),
   _recall_id: id((c) => c.src.recall),
+  // events room: endpoints, deliveries, feed cursors, audit row ids
+  _webhook_id: id((c) => c.src.webhook),
+  _delivery_id: id((c) => c.src.delivery ?? '00000000-0000-4000-8000-000000000000'),
+  _after: id((c) => c.src.feedCursor),
+  _row_id: id((c) => c.src.batch),
+  _url: id((c) => `https://${c.src.marker.toLowerCase()}.example.test/hook${c.n}`),
+  _description: val((c) => `security test ${c.n}`),
   // plain values
   _quantity: val(() => 3),
   _delta: val(() => 1),
@@ -177,6 +184,13 @@ const BY_NAME: Record<string, ArgSpec> = {
   _within_days: val(() => 30),
   _include_expired: val(() => true),
   _min_remaining_days: val(() => 0),
+  _events: val(() => ['batch.*']),
+  _max_attempts: val(() => 5),
+  _table: val(() => 'batches'),
+  _state: val(() => 'pending'),
+  _before_seq: val(() => 2_000_000_000),
+  _from: val(() => '2000-01-01T00:00:00Z'),
+  _to: val(() => '2100-01-01T00:00:00Z'),
 };
 
 export function argSpec(fn: string, arg: string): ArgSpec | undefined {
