@@ -40,9 +40,11 @@ const SECTIONS: SectionDef[] = [
   { name: 'serials', module: 'serials.ts', budget: 200, quickBudget: 40 },
   // bench/trace.ts builds its own genealogy history (up to 1M batches, 1M edges) in its own database
   { name: 'trace', module: 'trace.ts', budget: 900, quickBudget: 60 },
+  { name: 'quality', module: 'quality.ts', budget: 600, quickBudget: 30 },
+  { name: 'events', module: 'events.ts', budget: 240, quickBudget: 40 },
 ];
 
-const TOTAL_BUDGET_S = { full: 29 * 60, quick: 170 };
+const TOTAL_BUDGET_S = { full: 43 * 60, quick: 240 };
 
 function parseArgs(argv: string[]): { quick: boolean; sections: SectionDef[]; help: boolean; timeFactor: number } {
   let quick = false;

@@ -146,6 +146,20 @@ export const catalogue = {
         result: api.Functions.claim_gtin_prefix.Returns,
       },
     ],
+    confirm_picks: [
+      {
+        schema: 'api',
+        name: 'confirm_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_pick_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_reason', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.confirm_picks.Returns,
+      },
+    ],
     create_brand: [
       {
         schema: 'api',
@@ -235,6 +249,22 @@ export const catalogue = {
         result: api.Functions.create_transfer.Returns,
       },
     ],
+    create_webhook: [
+      {
+        schema: 'api',
+        name: 'create_webhook',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_url', cast: 'text', kind: 'plain', required: true },
+          { name: '_events', cast: 'text[]', kind: 'array', required: false },
+          { name: '_description', cast: 'text', kind: 'plain', required: false },
+          { name: '_max_attempts', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.create_webhook.Returns,
+      },
+    ],
     decline_transfer: [
       {
         schema: 'api',
@@ -261,6 +291,33 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.delete_product_batch.Returns,
+      },
+    ],
+    delete_webhook: [
+      {
+        schema: 'api',
+        name: 'delete_webhook',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_webhook_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.delete_webhook.Returns,
+      },
+    ],
+    export_epcis: [
+      {
+        schema: 'api',
+        name: 'export_epcis',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_from', cast: 'timestamp with time zone', kind: 'plain', required: false },
+          { name: '_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
+        ],
+        returns: 'scalar',
+        volatility: 'stable',
+        result: api.Functions.export_epcis.Returns,
       },
     ],
     find_batch: [
@@ -421,6 +478,25 @@ export const catalogue = {
         result: api.Functions.lift_recall.Returns,
       },
     ],
+    list_audit_events: [
+      {
+        schema: 'api',
+        name: 'list_audit_events',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_table', cast: 'text', kind: 'plain', required: false },
+          { name: '_row_id', cast: 'text', kind: 'plain', required: false },
+          { name: '_user_id', cast: 'text', kind: 'plain', required: false },
+          { name: '_from', cast: 'timestamp with time zone', kind: 'plain', required: false },
+          { name: '_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
+          { name: '_before_id', cast: 'bigint', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_audit_events.Returns,
+      },
+    ],
     list_batch_serials: [
       {
         schema: 'api',
@@ -449,6 +525,20 @@ export const catalogue = {
         result: api.Functions.list_brand_members.Returns,
       },
     ],
+    list_changes: [
+      {
+        schema: 'api',
+        name: 'list_changes',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_after', cast: 'text', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_changes.Returns,
+      },
+    ],
     list_due_diligence_statements: [
       {
         schema: 'api',
@@ -465,6 +555,24 @@ export const catalogue = {
         result: api.Functions.list_due_diligence_statements.Returns,
       },
     ],
+    list_expiring_batches: [
+      {
+        schema: 'api',
+        name: 'list_expiring_batches',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_within_days', cast: 'integer', kind: 'plain', required: true },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_include_expired', cast: 'boolean', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+          { name: '_offset', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_expiring_batches.Returns,
+      },
+    ],
     list_gtin_claims: [
       {
         schema: 'api',
@@ -476,6 +584,23 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_gtin_claims.Returns,
+      },
+    ],
+    list_holds: [
+      {
+        schema: 'api',
+        name: 'list_holds',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+          { name: '_offset', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_holds.Returns,
       },
     ],
     list_inbounds: [
@@ -491,6 +616,20 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_inbounds.Returns,
+      },
+    ],
+    list_lab_results: [
+      {
+        schema: 'api',
+        name: 'list_lab_results',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_include_superseded', cast: 'boolean', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_lab_results.Returns,
       },
     ],
     list_locations: [
@@ -529,6 +668,22 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_my_brands.Returns,
+      },
+    ],
+    list_picks: [
+      {
+        schema: 'api',
+        name: 'list_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+          { name: '_offset', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_picks.Returns,
       },
     ],
     list_product_batches: [
@@ -570,6 +725,19 @@ export const catalogue = {
         returns: 'rows',
         volatility: 'stable',
         result: api.Functions.list_recalls.Returns,
+      },
+    ],
+    list_release_rules: [
+      {
+        schema: 'api',
+        name: 'list_release_rules',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_release_rules.Returns,
       },
     ],
     list_stock_movements: [
@@ -651,6 +819,34 @@ export const catalogue = {
         result: api.Functions.list_transfers.Returns,
       },
     ],
+    list_webhook_deliveries: [
+      {
+        schema: 'api',
+        name: 'list_webhook_deliveries',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_webhook_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_state', cast: 'text', kind: 'plain', required: false },
+          { name: '_before_seq', cast: 'bigint', kind: 'plain', required: false },
+          { name: '_limit', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_webhook_deliveries.Returns,
+      },
+    ],
+    list_webhooks: [
+      {
+        schema: 'api',
+        name: 'list_webhooks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'rows',
+        volatility: 'stable',
+        result: api.Functions.list_webhooks.Returns,
+      },
+    ],
     lookup_serial: [
       {
         schema: 'api',
@@ -696,6 +892,22 @@ export const catalogue = {
         result: api.Functions.mint_serials.Returns,
       },
     ],
+    place_hold: [
+      {
+        schema: 'api',
+        name: 'place_hold',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_reason_code', cast: 'text', kind: 'plain', required: true },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.place_hold.Returns,
+      },
+    ],
     produce_batch: [
       {
         schema: 'api',
@@ -704,14 +916,14 @@ export const catalogue = {
           { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
           { name: '_location_id', cast: 'uuid', kind: 'plain', required: true },
           { name: '_inputs', cast: 'jsonb', kind: 'json', required: true },
-          { name: '_quantity', cast: 'numeric', kind: 'plain', required: true },
+          { name: '_quantity', cast: '"data"."quantity"', kind: 'plain', required: true },
           { name: '_product_id', cast: 'uuid', kind: 'plain', required: false },
           { name: '_batch_number', cast: 'text', kind: 'plain', required: false },
           { name: '_output_batch_id', cast: 'uuid', kind: 'plain', required: false },
           { name: '_output_location_id', cast: 'uuid', kind: 'plain', required: false },
           { name: '_kind', cast: 'text', kind: 'plain', required: false },
-          { name: '_production_date', cast: 'date', kind: 'plain', required: false },
-          { name: '_expiry_date', cast: 'date', kind: 'plain', required: false },
+          { name: '_production_date', cast: '"data"."iso_date"', kind: 'plain', required: false },
+          { name: '_expiry_date', cast: '"data"."iso_date"', kind: 'plain', required: false },
           { name: '_note', cast: 'text', kind: 'plain', required: false },
         ],
         returns: 'row',
@@ -768,6 +980,43 @@ export const catalogue = {
         result: api.Functions.record_due_diligence_decision.Returns,
       },
     ],
+    record_lab_result: [
+      {
+        schema: 'api',
+        name: 'record_lab_result',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_batch_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_result', cast: 'text', kind: 'plain', required: true },
+          { name: '_analytes', cast: 'jsonb', kind: 'json', required: false },
+          { name: '_lab_name', cast: 'text', kind: 'plain', required: false },
+          { name: '_sample_id', cast: 'text', kind: 'plain', required: false },
+          { name: '_sampled_on', cast: '"data"."iso_date"', kind: 'plain', required: false },
+          { name: '_tested_on', cast: '"data"."iso_date"', kind: 'plain', required: false },
+          { name: '_certificate_url', cast: 'text', kind: 'plain', required: false },
+          { name: '_certificate_sha256', cast: 'text', kind: 'plain', required: false },
+          { name: '_data', cast: 'jsonb', kind: 'json', required: false },
+          { name: '_supersedes_id', cast: 'uuid', kind: 'plain', required: false },
+          { name: '_correction_reason', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.record_lab_result.Returns,
+      },
+    ],
+    redeliver_webhook: [
+      {
+        schema: 'api',
+        name: 'redeliver_webhook',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_delivery_id', cast: 'uuid', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.redeliver_webhook.Returns,
+      },
+    ],
     reject_gtin_claim: [
       {
         schema: 'api',
@@ -780,6 +1029,34 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.reject_gtin_claim.Returns,
+      },
+    ],
+    release_hold: [
+      {
+        schema: 'api',
+        name: 'release_hold',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_hold_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.release_hold.Returns,
+      },
+    ],
+    release_picks: [
+      {
+        schema: 'api',
+        name: 'release_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_pick_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_reason', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.release_picks.Returns,
       },
     ],
     remove_brand_member: [
@@ -807,6 +1084,23 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.rename_location.Returns,
+      },
+    ],
+    reserve_picks: [
+      {
+        schema: 'api',
+        name: 'reserve_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_lines', cast: 'jsonb', kind: 'json', required: true },
+          { name: '_min_remaining_days', cast: 'integer', kind: 'plain', required: false },
+          { name: '_note', cast: 'text', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.reserve_picks.Returns,
       },
     ],
     resolve_digital_link: [
@@ -849,8 +1143,8 @@ export const catalogue = {
           { name: '_created_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
           { name: '_updated_from', cast: 'timestamp with time zone', kind: 'plain', required: false },
           { name: '_updated_to', cast: 'timestamp with time zone', kind: 'plain', required: false },
-          { name: '_received_from', cast: 'date', kind: 'plain', required: false },
-          { name: '_received_to', cast: 'date', kind: 'plain', required: false },
+          { name: '_received_from', cast: '"data"."iso_date"', kind: 'plain', required: false },
+          { name: '_received_to', cast: '"data"."iso_date"', kind: 'plain', required: false },
           { name: '_sort', cast: 'text', kind: 'plain', required: false },
           { name: '_direction', cast: 'text', kind: 'plain', required: false },
           { name: '_limit', cast: 'integer', kind: 'plain', required: false },
@@ -877,6 +1171,20 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.set_batch_status.Returns,
+      },
+    ],
+    set_release_rule: [
+      {
+        schema: 'api',
+        name: 'set_release_rule',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_requires_lab_result', cast: 'boolean', kind: 'plain', required: true },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.set_release_rule.Returns,
       },
     ],
     set_serial_format: [
@@ -922,6 +1230,22 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.submit_due_diligence_statement.Returns,
+      },
+    ],
+    suggest_picks: [
+      {
+        schema: 'api',
+        name: 'suggest_picks',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_product_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_location_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_quantity', cast: '"data"."quantity"', kind: 'plain', required: true },
+          { name: '_min_remaining_days', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'stable',
+        result: api.Functions.suggest_picks.Returns,
       },
     ],
     trace_batch: [
@@ -1000,6 +1324,25 @@ export const catalogue = {
         returns: 'row',
         volatility: 'volatile',
         result: api.Functions.update_transfer.Returns,
+      },
+    ],
+    update_webhook: [
+      {
+        schema: 'api',
+        name: 'update_webhook',
+        args: [
+          { name: '_brand_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_webhook_id', cast: 'uuid', kind: 'plain', required: true },
+          { name: '_url', cast: 'text', kind: 'plain', required: false },
+          { name: '_events', cast: 'text[]', kind: 'array', required: false },
+          { name: '_description', cast: 'text', kind: 'plain', required: false },
+          { name: '_max_attempts', cast: 'integer', kind: 'plain', required: false },
+          { name: '_status', cast: 'text', kind: 'plain', required: false },
+          { name: '_expected_version', cast: 'integer', kind: 'plain', required: false },
+        ],
+        returns: 'row',
+        volatility: 'volatile',
+        result: api.Functions.update_webhook.Returns,
       },
     ],
     upsert_batches: [

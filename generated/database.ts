@@ -90,10 +90,12 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'product'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Batches at one location (seed E's quantities by inventory): quantity, committed, available,
-       * in_transfer (leaving in pending transfers) and incoming (arriving). Rows with quantity 0 and
-       * nothing incoming are left out unless _include_empty. Ordered by batch number; _limit 1–100
-       * (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403, 404.
+       * Batches at one location (the retail API's quantities by inventory): quantity, committed
+       * (pending transfers and picks), available (0 while unsellable there), in_transfer (leaving in
+       * pending transfers), incoming (arriving), unsellable and unsellable_reasons. Rows with quantity
+       * 0 and nothing incoming are left out unless _include_empty. Ordered by batch number; _limit
+       * 1–100 (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403,
+       * 404.
        */
       batch_quantities_by_location: {
         Args: {
@@ -108,10 +110,11 @@ export type Database = {
       }
       /**
        * Every batch of a product at every location where it has (or had) stock or is headed: quantity,
-       * committed (reserved by pending transfers), available (quantity − committed), in_transfer
-       * (leaving in pending transfers) and incoming (arriving in pending transfers). The full list, no
-       * paging (seed E's batchQuantityInfo). Viewer role, scope inventory:read. Errors: 400, 401, 403,
-       * 404.
+       * committed (reserved by pending transfers and picks), available (quantity − committed; 0 while
+       * unsellable there), unsellable and unsellable_reasons (holds there or on the batch, recalled,
+       * archived, expired), in_transfer (leaving in pending transfers) and incoming (arriving in
+       * pending transfers). The full list, no paging (the retail API's batchQuantityInfo). Viewer
+       * role, scope inventory:read. Errors: 400, 401, 403, 404.
        */
       batch_quantities_by_product: {
         Args: {
@@ -155,6 +158,22 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['gtin_claim']
         SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Confirm a reserved pick list: per line its reservation is released and the quantity leaves the
+       * location (ledger kinds release and pick); status picked. Refused with 409 (rule unsellable,
+       * naming the hold) while a line's stock is unsellable — release the pick instead; 409 (rule
+       * state) unless the pick is reserved. Editor role, scope inventory:write. Errors: 400, 401, 403,
+       * 404, 409.
+       */
+      confirm_picks: {
+        Args: {
+          _brand_id: string
+          _pick_id: string
+          _reason?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick']
+        SetofOptions: { from: '*'; to: 'pick'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Create a brand (tenant); the caller becomes its owner. _slug defaults to one derived from
@@ -249,6 +268,25 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'transfer'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Register an endpoint for the brand's events, delivered by the Standard Webhooks specification
+       * (webhook-id, webhook-timestamp, webhook-signature: HMAC-SHA256 with the returned secret, shown
+       * only here). _events: types (batch.created), families (batch.*) or * (default: all).
+       * _max_attempts (1–30, default 10) before a delivery goes to the dead-letter state. Events
+       * committed from now on are delivered, in feed order. Admin role, scope webhooks:write. Errors:
+       * 400, 401, 403.
+       */
+      create_webhook: {
+        Args: {
+          _brand_id: string
+          _url: string
+          _events?: string[] | null
+          _description?: string | null
+          _max_attempts?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['new_webhook']
+        SetofOptions: { from: '*'; to: 'new_webhook'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Decline a pending transfer with a required _reason: nothing moves, the reservation at the
        * source is released, and who declined, when and why are recorded. 409 (PT409) naming the state
        * when it is no longer pending. Admin role, scope inventory:write. Errors: 400, 401, 403, 404,
@@ -276,6 +314,35 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['batch']
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Delete an endpoint, its pending deliveries and its delivery log; nothing more is sent to it.
+       * Returns the deleted endpoint. Admin role, scope webhooks:write. Errors: 401, 403, 404.
+       */
+      delete_webhook: {
+        Args: {
+          _brand_id: string
+          _webhook_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['webhook']
+        SetofOptions: { from: '*'; to: 'webhook'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * The brand's history as an EPCIS 2.0 JSON-LD document (GS1): lots created (ObjectEvent ADD,
+       * creating_class_instance, with lot master data), serial numbers commissioned (ObjectEvent ADD,
+       * commissioning; EPCs https://id.gs1.org/01/{gtin}/10/{lot}/21/{serial}), receipts (OBSERVE,
+       * receiving), accepted transfers (OBSERVE shipping at the source and receiving at the
+       * destination) and recalls (OBSERVE, disposition recalled). Lots are GS1 Digital Link URIs
+       * https://id.gs1.org/01/{gtin}/10/{lot}; batches of products without a GTIN are left out.
+       * _from/_to bound the event time. Viewer role, scope events:read. Errors: 400, 401, 403.
+       */
+      export_epcis: {
+        Args: {
+          _brand_id: string
+          _from?: string | null
+          _to?: string | null
+        }
+        Returns: Json
       }
       /**
        * Find a batch by id across all of a brand's products. Errors: 401, 403, 404.
@@ -437,6 +504,28 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'recall_report'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * The audit trail, newest first: every insert, update and delete of the brand's rows in any
+       * table, with the changed columns' old and new values, who (actor = the JWT sub), the database
+       * role, the door (http or sql), the gateway's request id and the transaction id. Filters: _table
+       * (e.g. batches), _row_id (the row's key), _user_id, _from/_to (time). Page with _before_id =
+       * the last id seen; _limit 1–500 (default 100). Admin role, scope audit:read. Errors: 400, 401,
+       * 403.
+       */
+      list_audit_events: {
+        Args: {
+          _brand_id: string
+          _table?: string | null
+          _row_id?: string | null
+          _user_id?: string | null
+          _from?: string | null
+          _to?: string | null
+          _before_id?: number | null
+          _limit?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['audit_event'][]
+        SetofOptions: { from: '*'; to: 'audit_event'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * Serial numbers of a batch in seq order (stable), one page of _limit (1..1000, default 100)
        * after _after_seq (keyset: pass the last row's seq for the next page); optional _status filter
        * (active | void; case-insensitive). Each row has its public code and GS1 Digital Link path.
@@ -464,6 +553,22 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'brand_member'; isOneToOne: false; isSetofReturn: true }
       }
       /**
+       * The brand's change feed (batch.created, batch.updated, batch.status_changed, recall.issued,
+       * stock.moved, transfer.*, serials.minted, …), oldest first. Pass the last row's cursor as
+       * _after to continue; a consumer polling this way never misses an event, even one of a
+       * transaction that commits late (events appear once every older transaction has finished).
+       * _limit 1–1000 (default 100). Viewer role, scope events:read. Errors: 400, 401, 403.
+       */
+      list_changes: {
+        Args: {
+          _brand_id: string
+          _after?: string | null
+          _limit?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['change'][]
+        SetofOptions: { from: '*'; to: 'change'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * Due-diligence statements of a brand, newest first. Filters: _status (draft, submitted,
        * accepted, rejected), _batch_id. _limit 1–100 (default 50), _offset >= 0. Viewer role, scope
        * dds:read. Errors: 400, 401, 403.
@@ -480,6 +585,27 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: false; isSetofReturn: true }
       }
       /**
+       * Batches (not archived) whose expiry date is within the next _within_days days (0–3650),
+       * soonest first, and those already expired unless _include_expired is false. Expiry is computed
+       * now (the database's current date), no job runs: days_left (negative once expired), expired,
+       * on_hand and committed (at _location_id — then only batches with stock there — or over all
+       * locations), unsellable and unsellable_reasons. _product_id filters; _limit 1–100 (default
+       * 100), _offset. Viewer role, scope quality:read. Errors: 400, 401, 403, 404.
+       */
+      list_expiring_batches: {
+        Args: {
+          _brand_id: string
+          _within_days: number
+          _location_id?: string | null
+          _product_id?: string | null
+          _include_expired?: boolean | null
+          _limit?: number | null
+          _offset?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['expiring_batch'][]
+        SetofOptions: { from: '*'; to: 'expiring_batch'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * The brand's GTIN ownership claims (viewer role, scope brands:read), oldest first, optionally
        * by _status (pending | verified | rejected). Without _brand_id: every brand's claims, for
        * platform administrators (scope platform:admin) reviewing them. At most 1000 rows. Errors: 400,
@@ -494,6 +620,23 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: false; isSetofReturn: true }
       }
       /**
+       * Holds of a brand, oldest first: _status open (default), released, or null for both; _batch_id
+       * and _location_id filter (a location filter lists the holds limited to that location). _limit
+       * 1–100 (default 100), _offset. Viewer role, scope quality:read. Errors: 400, 401, 403.
+       */
+      list_holds: {
+        Args: {
+          _brand_id: string
+          _batch_id?: string | null
+          _location_id?: string | null
+          _status?: string | null
+          _limit?: number | null
+          _offset?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['hold'][]
+        SetofOptions: { from: '*'; to: 'hold'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * Inbound receipts, newest first, with their lines; optionally of one location. _limit 1–100
        * (default 50), _offset >= 0. Viewer role, scope inventory:read. Errors: 400, 401, 403.
        */
@@ -506,6 +649,21 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['inbound'][]
         SetofOptions: { from: '*'; to: 'inbound'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * A batch's lab results, newest first (the first is the latest, the one in effect), each with
+       * its analytes, certificate reference, who recorded it and when, what it supersedes and what
+       * superseded it. _include_superseded false leaves out corrected results. Viewer role, scope
+       * quality:read. Errors: 400, 401, 403, 404.
+       */
+      list_lab_results: {
+        Args: {
+          _brand_id: string
+          _batch_id: string
+          _include_superseded?: boolean | null
+        }
+        Returns: Database['api']['CompositeTypes']['lab_result'][]
+        SetofOptions: { from: '*'; to: 'lab_result'; isOneToOne: false; isSetofReturn: true }
       }
       /**
        * The brand's locations by name; archived ones only with _include_archived. Viewer role, scope
@@ -541,6 +699,22 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: Database['api']['CompositeTypes']['brand'][]
         SetofOptions: { from: '*'; to: 'brand'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * Pick lists of a brand, newest first, with their lines: _status reserved | picked | released,
+       * _location_id; _limit 1–100 (default 100), _offset. Viewer role, scope inventory:read. Errors:
+       * 400, 401, 403.
+       */
+      list_picks: {
+        Args: {
+          _brand_id: string
+          _status?: string | null
+          _location_id?: string | null
+          _limit?: number | null
+          _offset?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick'][]
+        SetofOptions: { from: '*'; to: 'pick'; isOneToOne: false; isSetofReturn: true }
       }
       /**
        * All batches of a product, oldest first (shape with select/order/limit/offset). Errors: 401,
@@ -581,6 +755,18 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['recall'][]
         SetofOptions: { from: '*'; to: 'recall'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * The release rules of a brand's products (those ever set; requires_lab_result false when
+       * lifted), optionally of one _product_id. Viewer role, scope quality:read. Errors: 401, 403.
+       */
+      list_release_rules: {
+        Args: {
+          _brand_id: string
+          _product_id?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['release_rule'][]
+        SetofOptions: { from: '*'; to: 'release_rule'; isOneToOne: false; isSetofReturn: true }
       }
       /**
        * The stock ledger, newest first: every receipt, adjustment, reservation, release, transfer_out,
@@ -672,6 +858,36 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'transfer'; isOneToOne: false; isSetofReturn: true }
       }
       /**
+       * Deliveries, newest first: event, state (pending, in_flight, delivered, dead = gave up after
+       * max_attempts), attempts, next attempt, last status or error, and attempt_log (each attempt's
+       * worker, times, status code, error, duration). Filters: _webhook_id, _state. Page with
+       * _before_seq = the last seq seen; _limit 1–500 (default 50). Admin role, scope webhooks:read.
+       * Errors: 400, 401, 403.
+       */
+      list_webhook_deliveries: {
+        Args: {
+          _brand_id: string
+          _webhook_id?: string | null
+          _state?: string | null
+          _before_seq?: number | null
+          _limit?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['webhook_delivery'][]
+        SetofOptions: { from: '*'; to: 'webhook_delivery'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
+       * The brand's webhook endpoints with their event patterns, status (active, or disabled with a
+       * reason), retry limit and feed position (cursor); secrets are never shown again. Admin role,
+       * scope webhooks:read. Errors: 401, 403.
+       */
+      list_webhooks: {
+        Args: {
+          _brand_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['webhook'][]
+        SetofOptions: { from: '*'; to: 'webhook'; isOneToOne: false; isSetofReturn: true }
+      }
+      /**
        * Look up one serial of the brand by its public code, or — when _batch_id is given — by its
        * serial number in that batch. _batch_id may be null (search the whole brand, by code only).
        * Viewer role, scope serials:read. Errors: 400, 401, 403, 404 (batch or serial).
@@ -730,6 +946,25 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['serial_mint_result']
         SetofOptions: { from: '*'; to: 'serial_mint_result'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Put a batch on hold: _reason_code one of lab_pending, lab_failed, damaged, expired, recalled,
+       * regulatory, other (other needs a _note); _location_id limits the hold to the batch's stock at
+       * that location. While a hold is open the stock it covers is unsellable: batch reads list it in
+       * unsellable_reasons, available excludes it, and reservations, transfers and picks of it answer
+       * 409 naming the hold. One open hold per batch, location and reason (a second is 409 naming the
+       * first). Editor role, scope quality:write. Errors: 400, 401, 403, 404, 409.
+       */
+      place_hold: {
+        Args: {
+          _brand_id: string
+          _batch_id: string
+          _reason_code: string
+          _note?: string | null
+          _location_id?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['hold']
+        SetofOptions: { from: '*'; to: 'hold'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Produce (or repack, _kind = 'repack') _quantity of an output batch from input batches taken at
@@ -826,6 +1061,49 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Record a lab result for a batch: _result pass|fail (overall), _analytes [{name, display_name?,
+       * value?, max?, unit?, limit?, result? pass|fail}] (0–500, names unique; potency fields of the
+       * retail API map to analytes, docs/quality.md), lab name, sample id, sampled/tested dates (not
+       * in the future), certificate URL and SHA-256, _data (the lab's own payload, an object). Results
+       * never change: a correction is a new result with _supersedes_id (the batch's latest result) and
+       * _correction_reason. The latest result takes effect at once: pass releases the batch's lab
+       * pending / lab failed holds and moves in_testing → ready_for_sale; fail places a lab failed
+       * hold and moves ready_for_sale → in_testing. Editor role, scope quality:write. Errors: 400,
+       * 401, 403, 404 (batch, superseded result), 409 (not the latest result).
+       */
+      record_lab_result: {
+        Args: {
+          _brand_id: string
+          _batch_id: string
+          _result: string
+          _analytes?: Json
+          _lab_name?: string | null
+          _sample_id?: string | null
+          _sampled_on?: string | null
+          _tested_on?: string | null
+          _certificate_url?: string | null
+          _certificate_sha256?: string | null
+          _data?: Json
+          _supersedes_id?: string | null
+          _correction_reason?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['lab_result']
+        SetofOptions: { from: '*'; to: 'lab_result'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Queue a delivered or dead-lettered delivery again (same event, same webhook-id, so receivers
+       * can recognise it) at the end of its endpoint's queue; returns the new delivery (redelivery_of
+       * = the old one). Admin role, scope webhooks:write. Errors: 401, 403, 404, 409.
+       */
+      redeliver_webhook: {
+        Args: {
+          _brand_id: string
+          _delivery_id: string
+        }
+        Returns: Database['api']['CompositeTypes']['webhook_delivery']
+        SetofOptions: { from: '*'; to: 'webhook_delivery'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Platform administrators (scope platform:admin): reject a pending claim, or revoke a verified
        * one (the resolver stops answering for its GTINs at once), with a reason (_note, 1-2000
        * characters, shown to the brand). Errors: 400, 401, 403, 404 (claim), 409 (already rejected).
@@ -839,6 +1117,35 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['gtin_claim']
         SetofOptions: { from: '*'; to: 'gtin_claim'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Release an open hold; it stays on record with who released it, when and _note. On a product
+       * that requires a passing lab result, a lab pending hold goes only once a result is in and a lab
+       * failed hold only once the latest result passes (409, rule lab_result_required). Admin role,
+       * scope quality:write. Errors: 400, 401, 403, 404, 409 (already released, lab result required).
+       */
+      release_hold: {
+        Args: {
+          _brand_id: string
+          _hold_id: string
+          _note?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['hold']
+        SetofOptions: { from: '*'; to: 'hold'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Release a reserved pick list: its reservations end (committed falls, ledger kind release),
+       * nothing moves; status released with _reason. Always allowed while reserved, held stock
+       * included. Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409 (not reserved).
+       */
+      release_picks: {
+        Args: {
+          _brand_id: string
+          _pick_id: string
+          _reason?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick']
+        SetofOptions: { from: '*'; to: 'pick'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Remove a member from a brand. Admins remove up to admins; only owners remove owners; the last
@@ -864,6 +1171,29 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['location']
         SetofOptions: { from: '*'; to: 'location'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Reserve a pick: _lines are the lines of a suggest_picks answer ([{batch_id, quantity}], any
+       * order; the informational batch_number, expiry_date, received_date and available may stay in),
+       * with the same _product_id, _location_id and _min_remaining_days. In one transaction, under the
+       * stock locks, the suggestion for the lines' total is computed again; if it is not exactly these
+       * lines (stock, holds or expiry changed) the answer is 409 rule suggestion_changed with the
+       * current suggestion in details.suggestion, and nothing is reserved. A line whose stock is
+       * unsellable is 409 rule unsellable naming the hold. Reserved quantities are committed at the
+       * location (available falls), like a pending transfer's. Returns the pick list (PK-000001,
+       * status reserved). Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409.
+       */
+      reserve_picks: {
+        Args: {
+          _brand_id: string
+          _product_id: string
+          _location_id: string
+          _lines: Json
+          _min_remaining_days?: number | null
+          _note?: string | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick']
+        SetofOptions: { from: '*'; to: 'pick'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Public (anon and authenticated): resolve a GS1 Digital Link URI —
@@ -949,6 +1279,22 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
       }
       /**
+       * Set whether a product's batches need a passing lab result before sale (Metrc-style release
+       * gate). With it, a new batch of the product starts in_testing with an automatic lab pending
+       * hold, and ready_for_sale is reachable only while the batch's latest lab result passes — for
+       * every write, direct UPDATEs included. Existing batches keep their status and holds. Admin
+       * role, scope quality:write. Errors: 400, 401, 403, 404.
+       */
+      set_release_rule: {
+        Args: {
+          _brand_id: string
+          _product_id: string
+          _requires_lab_result: boolean
+        }
+        Returns: Database['api']['CompositeTypes']['release_rule']
+        SetofOptions: { from: '*'; to: 'release_rule'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
        * Choose how mint_serials numbers the brand's serials from now on (serials already minted keep
        * their numbers): _scheme random (default) or sequential (opt-in: the serial number is the
        * position in the batch, so it reveals how many units a batch has); for random, _alphabet (10-32
@@ -1003,6 +1349,28 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['due_diligence_statement']
         SetofOptions: { from: '*'; to: 'due_diligence_statement'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Which batches of a product to pick at a location for _quantity, first expiry first out
+       * (batches without an expiry date last), then first received, then oldest: lines [{batch_id,
+       * batch_number, expiry_date, received_date, available, quantity}] taking each batch's available
+       * stock in that order. Held (at that location or as a whole), expired, recalled and archived
+       * batches are skipped, as are batches expiring within _min_remaining_days (0–3650, default 0);
+       * skipped lists, with their reasons, those passed over before the quantity was covered (all of
+       * them when it is not). suggested, shortfall and complete tell whether the stock covers the
+       * request. Pass lines back to reserve_picks to reserve exactly this. Viewer role, scope
+       * inventory:read. Errors: 400, 401, 403, 404.
+       */
+      suggest_picks: {
+        Args: {
+          _brand_id: string
+          _product_id: string
+          _location_id: string
+          _quantity: number
+          _min_remaining_days?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['pick_suggestion']
+        SetofOptions: { from: '*'; to: 'pick_suggestion'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * The genealogy around a batch in one recursive query: _direction 'up' (what it was made from,
@@ -1095,6 +1463,26 @@ export type Database = {
         }
         Returns: Database['api']['CompositeTypes']['transfer']
         SetofOptions: { from: '*'; to: 'transfer'; isOneToOne: true; isSetofReturn: false }
+      }
+      /**
+       * Change an endpoint: _url, _events, _description, _max_attempts, or _status (active | disabled;
+       * re-enabling resumes its queue where it stopped). Arguments left null keep their value.
+       * Optional _expected_version (412 when stale). Admin role, scope webhooks:write. Errors: 400,
+       * 401, 403, 404, 412.
+       */
+      update_webhook: {
+        Args: {
+          _brand_id: string
+          _webhook_id: string
+          _url?: string | null
+          _events?: string[] | null
+          _description?: string | null
+          _max_attempts?: number | null
+          _status?: string | null
+          _expected_version?: number | null
+        }
+        Returns: Database['api']['CompositeTypes']['webhook']
+        SetofOptions: { from: '*'; to: 'webhook'; isOneToOne: true; isSetofReturn: false }
       }
       /**
        * Bulk upsert of batches keyed by externalId within the brand (seed B, POST
@@ -1194,6 +1582,21 @@ export type Database = {
     }
     Enums: { [_ in never]: never }
     CompositeTypes: {
+      audit_event: {
+        id: number | null
+        at: string | null
+        table_name: string | null
+        action: string | null
+        row_id: string | null
+        changed: string[] | null
+        old_values: Json
+        new_values: Json
+        actor: string | null
+        db_role: string | null
+        request_id: string | null
+        door: string | null
+        xid: string | null
+      }
       batch: {
         id: string | null
         brand_id: string | null
@@ -1214,6 +1617,10 @@ export type Database = {
         updated_at: string | null
         version: number | null
         archived_at: string | null
+        lab_testing_state: string | null
+        latest_lab_result: Database['api']['CompositeTypes']['lab_result'] | null
+        unsellable: boolean | null
+        unsellable_reasons: Database['api']['CompositeTypes']['unsellable_reason'][] | null
       }
       batch_page: {
         items: Database['api']['CompositeTypes']['batch'][] | null
@@ -1238,6 +1645,8 @@ export type Database = {
         in_transfer: number | null
         incoming: number | null
         updated_at: string | null
+        unsellable: boolean | null
+        unsellable_reasons: Database['api']['CompositeTypes']['unsellable_reason'][] | null
       }
       brand: {
         id: string | null
@@ -1251,6 +1660,16 @@ export type Database = {
         user_id: string | null
         role: string | null
         created_at: string | null
+      }
+      change: {
+        cursor: string | null
+        id: string | null
+        type: string | null
+        subject: string | null
+        occurred_at: string | null
+        data: Json
+        actor: string | null
+        request_id: string | null
       }
       consumer_view: {
         valid: boolean | null
@@ -1297,6 +1716,21 @@ export type Database = {
         updated_at: string | null
         version: number | null
       }
+      expiring_batch: {
+        batch_id: string | null
+        brand_id: string | null
+        product_id: string | null
+        product_name: string | null
+        batch_number: string | null
+        status: string | null
+        expiry_date: string | null
+        days_left: number | null
+        expired: boolean | null
+        on_hand: number | null
+        committed: number | null
+        unsellable: boolean | null
+        unsellable_reasons: Database['api']['CompositeTypes']['unsellable_reason'][] | null
+      }
       genealogy_event: {
         id: string | null
         brand_id: string | null
@@ -1338,6 +1772,24 @@ export type Database = {
         decided_by: string | null
         decided_at: string | null
       }
+      hold: {
+        id: string | null
+        brand_id: string | null
+        batch_id: string | null
+        batch_number: string | null
+        location_id: string | null
+        location_name: string | null
+        reason_code: string | null
+        note: string | null
+        status: string | null
+        source: string | null
+        lab_result_id: string | null
+        placed_by: string | null
+        placed_at: string | null
+        released_by: string | null
+        released_at: string | null
+        release_note: string | null
+      }
       inbound: {
         id: string | null
         brand_id: string | null
@@ -1360,6 +1812,34 @@ export type Database = {
         quantity: number | null
         expiry_date: string | null
         batch_created: boolean | null
+      }
+      lab_analyte: {
+        name: string | null
+        display_name: string | null
+        value: number | null
+        max: number | null
+        unit: string | null
+        limit: number | null
+        result: string | null
+      }
+      lab_result: {
+        id: string | null
+        brand_id: string | null
+        batch_id: string | null
+        result: string | null
+        lab_name: string | null
+        sample_id: string | null
+        sampled_on: string | null
+        tested_on: string | null
+        certificate_url: string | null
+        certificate_sha256: string | null
+        data: Json
+        analytes: Database['api']['CompositeTypes']['lab_analyte'][] | null
+        supersedes_id: string | null
+        superseded_by: string | null
+        correction_reason: string | null
+        recorded_by: string | null
+        recorded_at: string | null
       }
       location: {
         id: string | null
@@ -1388,6 +1868,65 @@ export type Database = {
         started_at: string | null
         finished_at: string | null
         updated_at: string | null
+      }
+      new_webhook: {
+        webhook: Database['api']['CompositeTypes']['webhook'] | null
+        secret: string | null
+      }
+      pick: {
+        id: string | null
+        brand_id: string | null
+        number: string | null
+        status: string | null
+        product_id: string | null
+        product_name: string | null
+        location_id: string | null
+        location_name: string | null
+        quantity: number | null
+        note: string | null
+        created_by: string | null
+        created_at: string | null
+        updated_by: string | null
+        updated_at: string | null
+        version: number | null
+        picked_by: string | null
+        picked_at: string | null
+        released_by: string | null
+        released_at: string | null
+        release_reason: string | null
+        lines: Database['api']['CompositeTypes']['pick_line'][] | null
+      }
+      pick_line: {
+        position: number | null
+        batch_id: string | null
+        batch_number: string | null
+        expiry_date: string | null
+        quantity: number | null
+      }
+      pick_skipped: {
+        batch_id: string | null
+        batch_number: string | null
+        expiry_date: string | null
+        available: number | null
+        reasons: Database['api']['CompositeTypes']['unsellable_reason'][] | null
+      }
+      pick_suggestion: {
+        product_id: string | null
+        location_id: string | null
+        requested: number | null
+        suggested: number | null
+        shortfall: number | null
+        complete: boolean | null
+        lines: Database['api']['CompositeTypes']['pick_suggestion_line'][] | null
+        skipped: Database['api']['CompositeTypes']['pick_skipped'][] | null
+      }
+      pick_suggestion_line: {
+        batch_id: string | null
+        batch_number: string | null
+        expiry_date: string | null
+        received_date: string | null
+        available: number | null
+        quantity: number | null
       }
       product: {
         id: string | null
@@ -1472,6 +2011,16 @@ export type Database = {
         accepted_by: string | null
         accepted_at: string | null
       }
+      release_rule: {
+        brand_id: string | null
+        product_id: string | null
+        product_name: string | null
+        requires_lab_result: boolean | null
+        updated_by: string | null
+        created_at: string | null
+        updated_at: string | null
+        version: number | null
+      }
       serial: {
         brand_id: string | null
         batch_id: string | null
@@ -1546,6 +2095,7 @@ export type Database = {
         actor: string | null
         created_at: string | null
         trace_event_id: string | null
+        pick_id: string | null
       }
       sync_result: {
         success: boolean | null
@@ -1685,6 +2235,44 @@ export type Database = {
         product_id: string | null
         batch_number: string | null
         quantity: number | null
+      }
+      unsellable_reason: {
+        id: string | null
+        source: string | null
+        code: string | null
+        message: string | null
+        location_id: string | null
+      }
+      webhook: {
+        id: string | null
+        brand_id: string | null
+        url: string | null
+        events: string[] | null
+        description: string | null
+        status: string | null
+        disabled_reason: string | null
+        max_attempts: number | null
+        cursor: string | null
+        created_at: string | null
+        updated_at: string | null
+        version: number | null
+      }
+      webhook_delivery: {
+        id: string | null
+        webhook_id: string | null
+        seq: number | null
+        event_id: string | null
+        event_type: string | null
+        event_cursor: string | null
+        state: string | null
+        attempts: number | null
+        next_attempt_at: string | null
+        last_status: number | null
+        last_error: string | null
+        delivered_at: string | null
+        redelivery_of: string | null
+        created_at: string | null
+        attempt_log: Json
       }
     }
   }

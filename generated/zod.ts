@@ -18,6 +18,56 @@ export const isoDate = z.iso.date().regex(/^(?:19|[2-9]\d)\d{2}-/, 'a date betwe
 /** data.quantity: finite, |q| < 1e15, at most 6 decimal places. */
 export const quantity = z.number().gt(-1e15).lt(1e15).refine((q) => decimalPlaces(q) <= 6, 'at most 6 decimal places');
 
+export const api__audit_event = z.strictObject({
+  id: z.int().nullable(),
+  at: z.iso.datetime({ offset: true }).nullable(),
+  table_name: z.string().nullable(),
+  action: z.string().nullable(),
+  row_id: z.string().nullable(),
+  changed: z.array(z.string()).nullable(),
+  old_values: json.nullable(),
+  new_values: json.nullable(),
+  actor: z.string().nullable(),
+  db_role: z.string().nullable(),
+  request_id: z.string().nullable(),
+  door: z.string().nullable(),
+  xid: z.string().nullable(),
+});
+export const api__lab_analyte = z.strictObject({
+  name: z.string().nullable(),
+  display_name: z.string().nullable(),
+  value: z.number().nullable(),
+  max: z.number().nullable(),
+  unit: z.string().nullable(),
+  limit: z.number().nullable(),
+  result: z.string().nullable(),
+});
+export const api__lab_result = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  batch_id: z.guid().nullable(),
+  result: z.string().nullable(),
+  lab_name: z.string().nullable(),
+  sample_id: z.string().nullable(),
+  sampled_on: z.iso.date().nullable(),
+  tested_on: z.iso.date().nullable(),
+  certificate_url: z.string().nullable(),
+  certificate_sha256: z.string().nullable(),
+  data: json.nullable(),
+  analytes: z.array(api__lab_analyte).nullable(),
+  supersedes_id: z.guid().nullable(),
+  superseded_by: z.guid().nullable(),
+  correction_reason: z.string().nullable(),
+  recorded_by: z.string().nullable(),
+  recorded_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__unsellable_reason = z.strictObject({
+  id: z.string().nullable(),
+  source: z.string().nullable(),
+  code: z.string().nullable(),
+  message: z.string().nullable(),
+  location_id: z.guid().nullable(),
+});
 export const api__batch = z.strictObject({
   id: z.guid().nullable(),
   brand_id: z.guid().nullable(),
@@ -38,6 +88,10 @@ export const api__batch = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   version: z.int32().nullable(),
   archived_at: z.iso.datetime({ offset: true }).nullable(),
+  lab_testing_state: z.string().nullable(),
+  latest_lab_result: api__lab_result.nullable(),
+  unsellable: z.boolean().nullable(),
+  unsellable_reasons: z.array(api__unsellable_reason).nullable(),
 });
 export const api__batch_page = z.strictObject({
   items: z.array(api__batch).nullable(),
@@ -62,6 +116,8 @@ export const api__batch_quantity = z.strictObject({
   in_transfer: z.number().nullable(),
   incoming: z.number().nullable(),
   updated_at: z.iso.datetime({ offset: true }).nullable(),
+  unsellable: z.boolean().nullable(),
+  unsellable_reasons: z.array(api__unsellable_reason).nullable(),
 });
 export const api__brand = z.strictObject({
   id: z.guid().nullable(),
@@ -75,6 +131,16 @@ export const api__brand_member = z.strictObject({
   user_id: z.string().nullable(),
   role: z.string().nullable(),
   created_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__change = z.strictObject({
+  cursor: z.string().nullable(),
+  id: z.guid().nullable(),
+  type: z.string().nullable(),
+  subject: z.string().nullable(),
+  occurred_at: z.iso.datetime({ offset: true }).nullable(),
+  data: json.nullable(),
+  actor: z.string().nullable(),
+  request_id: z.string().nullable(),
 });
 export const api__consumer_view = z.strictObject({
   valid: z.boolean().nullable(),
@@ -121,6 +187,21 @@ export const api__due_diligence_statement = z.strictObject({
   updated_at: z.iso.datetime({ offset: true }).nullable(),
   version: z.int32().nullable(),
 });
+export const api__expiring_batch = z.strictObject({
+  batch_id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  product_id: z.guid().nullable(),
+  product_name: z.string().nullable(),
+  batch_number: z.string().nullable(),
+  status: z.string().nullable(),
+  expiry_date: z.iso.date().nullable(),
+  days_left: z.int32().nullable(),
+  expired: z.boolean().nullable(),
+  on_hand: z.number().nullable(),
+  committed: z.number().nullable(),
+  unsellable: z.boolean().nullable(),
+  unsellable_reasons: z.array(api__unsellable_reason).nullable(),
+});
 export const api__genealogy_link = z.strictObject({
   input_batch_id: z.guid().nullable(),
   output_batch_id: z.guid().nullable(),
@@ -161,6 +242,24 @@ export const api__gtin_claim = z.strictObject({
   created_at: z.iso.datetime({ offset: true }).nullable(),
   decided_by: z.string().nullable(),
   decided_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__hold = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  location_id: z.guid().nullable(),
+  location_name: z.string().nullable(),
+  reason_code: z.string().nullable(),
+  note: z.string().nullable(),
+  status: z.string().nullable(),
+  source: z.string().nullable(),
+  lab_result_id: z.guid().nullable(),
+  placed_by: z.string().nullable(),
+  placed_at: z.iso.datetime({ offset: true }).nullable(),
+  released_by: z.string().nullable(),
+  released_at: z.iso.datetime({ offset: true }).nullable(),
+  release_note: z.string().nullable(),
 });
 export const api__inbound_line = z.strictObject({
   line_no: z.int32().nullable(),
@@ -212,6 +311,79 @@ export const api__mint_job = z.strictObject({
   started_at: z.iso.datetime({ offset: true }).nullable(),
   finished_at: z.iso.datetime({ offset: true }).nullable(),
   updated_at: z.iso.datetime({ offset: true }).nullable(),
+});
+export const api__webhook = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  url: z.string().nullable(),
+  events: z.array(z.string()).nullable(),
+  description: z.string().nullable(),
+  status: z.string().nullable(),
+  disabled_reason: z.string().nullable(),
+  max_attempts: z.int32().nullable(),
+  cursor: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+  version: z.int32().nullable(),
+});
+export const api__new_webhook = z.strictObject({
+  webhook: api__webhook.nullable(),
+  secret: z.string().nullable(),
+});
+export const api__pick_line = z.strictObject({
+  position: z.int32().nullable(),
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  expiry_date: z.iso.date().nullable(),
+  quantity: z.number().nullable(),
+});
+export const api__pick = z.strictObject({
+  id: z.guid().nullable(),
+  brand_id: z.guid().nullable(),
+  number: z.string().nullable(),
+  status: z.string().nullable(),
+  product_id: z.guid().nullable(),
+  product_name: z.string().nullable(),
+  location_id: z.guid().nullable(),
+  location_name: z.string().nullable(),
+  quantity: z.number().nullable(),
+  note: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_by: z.string().nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+  version: z.int32().nullable(),
+  picked_by: z.string().nullable(),
+  picked_at: z.iso.datetime({ offset: true }).nullable(),
+  released_by: z.string().nullable(),
+  released_at: z.iso.datetime({ offset: true }).nullable(),
+  release_reason: z.string().nullable(),
+  lines: z.array(api__pick_line).nullable(),
+});
+export const api__pick_suggestion_line = z.strictObject({
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  expiry_date: z.iso.date().nullable(),
+  received_date: z.iso.date().nullable(),
+  available: z.number().nullable(),
+  quantity: z.number().nullable(),
+});
+export const api__pick_skipped = z.strictObject({
+  batch_id: z.guid().nullable(),
+  batch_number: z.string().nullable(),
+  expiry_date: z.iso.date().nullable(),
+  available: z.number().nullable(),
+  reasons: z.array(api__unsellable_reason).nullable(),
+});
+export const api__pick_suggestion = z.strictObject({
+  product_id: z.guid().nullable(),
+  location_id: z.guid().nullable(),
+  requested: z.number().nullable(),
+  suggested: z.number().nullable(),
+  shortfall: z.number().nullable(),
+  complete: z.boolean().nullable(),
+  lines: z.array(api__pick_suggestion_line).nullable(),
+  skipped: z.array(api__pick_skipped).nullable(),
 });
 export const api__product = z.strictObject({
   id: z.guid().nullable(),
@@ -303,6 +475,16 @@ export const api__recall_report = z.strictObject({
   quantity: z.number().nullable(),
   serials: z.int().nullable(),
 });
+export const api__release_rule = z.strictObject({
+  brand_id: z.guid().nullable(),
+  product_id: z.guid().nullable(),
+  product_name: z.string().nullable(),
+  requires_lab_result: z.boolean().nullable(),
+  updated_by: z.string().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  updated_at: z.iso.datetime({ offset: true }).nullable(),
+  version: z.int32().nullable(),
+});
 export const api__serial = z.strictObject({
   brand_id: z.guid().nullable(),
   batch_id: z.guid().nullable(),
@@ -370,6 +552,7 @@ export const api__stock_movement = z.strictObject({
   actor: z.string().nullable(),
   created_at: z.iso.datetime({ offset: true }).nullable(),
   trace_event_id: z.guid().nullable(),
+  pick_id: z.guid().nullable(),
 });
 export const api__sync_result = z.strictObject({
   success: z.boolean().nullable(),
@@ -510,31 +693,61 @@ export const api__transfer = z.strictObject({
   total_quantity: z.number().nullable(),
   lines: z.array(api__transfer_line).nullable(),
 });
+export const api__webhook_delivery = z.strictObject({
+  id: z.guid().nullable(),
+  webhook_id: z.guid().nullable(),
+  seq: z.int().nullable(),
+  event_id: z.guid().nullable(),
+  event_type: z.string().nullable(),
+  event_cursor: z.string().nullable(),
+  state: z.string().nullable(),
+  attempts: z.int32().nullable(),
+  next_attempt_at: z.iso.datetime({ offset: true }).nullable(),
+  last_status: z.int32().nullable(),
+  last_error: z.string().nullable(),
+  delivered_at: z.iso.datetime({ offset: true }).nullable(),
+  redelivery_of: z.guid().nullable(),
+  created_at: z.iso.datetime({ offset: true }).nullable(),
+  attempt_log: json.nullable(),
+});
 
 export const api = {
   Enums: {},
   CompositeTypes: {
+    audit_event: api__audit_event,
     batch: api__batch,
     batch_page: api__batch_page,
     batch_quantity: api__batch_quantity,
     brand: api__brand,
     brand_member: api__brand_member,
+    change: api__change,
     consumer_view: api__consumer_view,
     due_diligence_statement: api__due_diligence_statement,
+    expiring_batch: api__expiring_batch,
     genealogy_event: api__genealogy_event,
     genealogy_line: api__genealogy_line,
     genealogy_link: api__genealogy_link,
     gtin_claim: api__gtin_claim,
+    hold: api__hold,
     inbound: api__inbound,
     inbound_line: api__inbound_line,
+    lab_analyte: api__lab_analyte,
+    lab_result: api__lab_result,
     location: api__location,
     mint_job: api__mint_job,
+    new_webhook: api__new_webhook,
+    pick: api__pick,
+    pick_line: api__pick_line,
+    pick_skipped: api__pick_skipped,
+    pick_suggestion: api__pick_suggestion,
+    pick_suggestion_line: api__pick_suggestion_line,
     product: api__product,
     recall: api__recall,
     recall_batch: api__recall_batch,
     recall_location: api__recall_location,
     recall_report: api__recall_report,
     recall_transfer: api__recall_transfer,
+    release_rule: api__release_rule,
     serial: api__serial,
     serial_format: api__serial_format,
     serial_import_error: api__serial_import_error,
@@ -554,6 +767,9 @@ export const api = {
     trace_node: api__trace_node,
     transfer: api__transfer,
     transfer_line: api__transfer_line,
+    unsellable_reason: api__unsellable_reason,
+    webhook: api__webhook,
+    webhook_delivery: api__webhook_delivery,
   },
   Functions: {
     accept_transfer: {
@@ -631,6 +847,14 @@ export const api = {
       }),
       Returns: api__gtin_claim,
     },
+    confirm_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _pick_id: z.guid(),
+        _reason: z.string().nullable().optional(),
+      }),
+      Returns: api__pick,
+    },
     create_brand: {
       Args: z.strictObject({
         _name: z.string(),
@@ -690,6 +914,16 @@ export const api = {
       }),
       Returns: api__transfer,
     },
+    create_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _url: z.string(),
+        _events: z.array(z.string()).nullable().optional(),
+        _description: z.string().nullable().optional(),
+        _max_attempts: z.int32().nullable().optional(),
+      }),
+      Returns: api__new_webhook,
+    },
     decline_transfer: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -705,6 +939,21 @@ export const api = {
         _product_id: z.guid().nullable().optional(),
       }),
       Returns: api__batch,
+    },
+    delete_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _webhook_id: z.guid(),
+      }),
+      Returns: api__webhook,
+    },
+    export_epcis: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _from: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+        _to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+      }),
+      Returns: json.nullable(),
     },
     find_batch: {
       Args: z.strictObject({
@@ -792,6 +1041,19 @@ export const api = {
       }),
       Returns: api__recall_report,
     },
+    list_audit_events: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _table: z.string().nullable().optional(),
+        _row_id: z.string().nullable().optional(),
+        _user_id: z.string().nullable().optional(),
+        _from: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+        _to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
+        _before_id: z.int().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__audit_event),
+    },
     list_batch_serials: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -808,6 +1070,14 @@ export const api = {
       }),
       Returns: z.array(api__brand_member),
     },
+    list_changes: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _after: z.string().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__change),
+    },
     list_due_diligence_statements: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -818,12 +1088,35 @@ export const api = {
       }),
       Returns: z.array(api__due_diligence_statement),
     },
+    list_expiring_batches: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _within_days: z.int32(),
+        _location_id: z.guid().nullable().optional(),
+        _product_id: z.guid().nullable().optional(),
+        _include_expired: z.boolean().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+        _offset: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__expiring_batch),
+    },
     list_gtin_claims: {
       Args: z.strictObject({
         _brand_id: z.guid().nullable().optional(),
         _status: z.string().nullable().optional(),
       }),
       Returns: z.array(api__gtin_claim),
+    },
+    list_holds: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid().nullable().optional(),
+        _location_id: z.guid().nullable().optional(),
+        _status: z.string().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+        _offset: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__hold),
     },
     list_inbounds: {
       Args: z.strictObject({
@@ -833,6 +1126,14 @@ export const api = {
         _offset: z.int32().nullable().optional(),
       }),
       Returns: z.array(api__inbound),
+    },
+    list_lab_results: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid(),
+        _include_superseded: z.boolean().nullable().optional(),
+      }),
+      Returns: z.array(api__lab_result),
     },
     list_locations: {
       Args: z.strictObject({
@@ -853,6 +1154,16 @@ export const api = {
     list_my_brands: {
       Args: z.strictObject({}),
       Returns: z.array(api__brand),
+    },
+    list_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _status: z.string().nullable().optional(),
+        _location_id: z.guid().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+        _offset: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__pick),
     },
     list_product_batches: {
       Args: z.strictObject({
@@ -876,6 +1187,13 @@ export const api = {
         _offset: z.int32().nullable().optional(),
       }),
       Returns: z.array(api__recall),
+    },
+    list_release_rules: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid().nullable().optional(),
+      }),
+      Returns: z.array(api__release_rule),
     },
     list_stock_movements: {
       Args: z.strictObject({
@@ -926,6 +1244,22 @@ export const api = {
       }),
       Returns: z.array(api__transfer),
     },
+    list_webhook_deliveries: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _webhook_id: z.guid().nullable().optional(),
+        _state: z.string().nullable().optional(),
+        _before_seq: z.int().nullable().optional(),
+        _limit: z.int32().nullable().optional(),
+      }),
+      Returns: z.array(api__webhook_delivery),
+    },
+    list_webhooks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+      }),
+      Returns: z.array(api__webhook),
+    },
     lookup_serial: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -953,19 +1287,29 @@ export const api = {
       }),
       Returns: api__serial_mint_result,
     },
+    place_hold: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid(),
+        _reason_code: z.string(),
+        _note: z.string().nullable().optional(),
+        _location_id: z.guid().nullable().optional(),
+      }),
+      Returns: api__hold,
+    },
     produce_batch: {
       Args: z.strictObject({
         _brand_id: z.guid(),
         _location_id: z.guid(),
         _inputs: json,
-        _quantity: z.number(),
+        _quantity: quantity,
         _product_id: z.guid().nullable().optional(),
         _batch_number: z.string().nullable().optional(),
         _output_batch_id: z.guid().nullable().optional(),
         _output_location_id: z.guid().nullable().optional(),
         _kind: z.string().nullable().optional(),
-        _production_date: z.iso.date().nullable().optional(),
-        _expiry_date: z.iso.date().nullable().optional(),
+        _production_date: isoDate.nullable().optional(),
+        _expiry_date: isoDate.nullable().optional(),
         _note: z.string().nullable().optional(),
       }),
       Returns: api__genealogy_event,
@@ -1001,6 +1345,31 @@ export const api = {
       }),
       Returns: api__due_diligence_statement,
     },
+    record_lab_result: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _batch_id: z.guid(),
+        _result: z.string(),
+        _analytes: json.nullable().optional(),
+        _lab_name: z.string().nullable().optional(),
+        _sample_id: z.string().nullable().optional(),
+        _sampled_on: isoDate.nullable().optional(),
+        _tested_on: isoDate.nullable().optional(),
+        _certificate_url: z.string().nullable().optional(),
+        _certificate_sha256: z.string().nullable().optional(),
+        _data: json.nullable().optional(),
+        _supersedes_id: z.guid().nullable().optional(),
+        _correction_reason: z.string().nullable().optional(),
+      }),
+      Returns: api__lab_result,
+    },
+    redeliver_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _delivery_id: z.guid(),
+      }),
+      Returns: api__webhook_delivery,
+    },
     reject_gtin_claim: {
       Args: z.strictObject({
         _brand_id: z.guid(),
@@ -1008,6 +1377,22 @@ export const api = {
         _note: z.string(),
       }),
       Returns: api__gtin_claim,
+    },
+    release_hold: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _hold_id: z.guid(),
+        _note: z.string().nullable().optional(),
+      }),
+      Returns: api__hold,
+    },
+    release_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _pick_id: z.guid(),
+        _reason: z.string().nullable().optional(),
+      }),
+      Returns: api__pick,
     },
     remove_brand_member: {
       Args: z.strictObject({
@@ -1023,6 +1408,17 @@ export const api = {
         _name: z.string(),
       }),
       Returns: api__location,
+    },
+    reserve_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid(),
+        _location_id: z.guid(),
+        _lines: json,
+        _min_remaining_days: z.int32().nullable().optional(),
+        _note: z.string().nullable().optional(),
+      }),
+      Returns: api__pick,
     },
     resolve_digital_link: {
       Args: z.strictObject({
@@ -1049,8 +1445,8 @@ export const api = {
         _created_to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
         _updated_from: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
         _updated_to: z.iso.datetime({ offset: true, local: true }).nullable().optional(),
-        _received_from: z.iso.date().nullable().optional(),
-        _received_to: z.iso.date().nullable().optional(),
+        _received_from: isoDate.nullable().optional(),
+        _received_to: isoDate.nullable().optional(),
         _sort: z.string().nullable().optional(),
         _direction: z.string().nullable().optional(),
         _limit: z.int32().nullable().optional(),
@@ -1069,6 +1465,14 @@ export const api = {
         _expected_version: z.int32().nullable().optional(),
       }),
       Returns: api__batch,
+    },
+    set_release_rule: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid(),
+        _requires_lab_result: z.boolean(),
+      }),
+      Returns: api__release_rule,
     },
     set_serial_format: {
       Args: z.strictObject({
@@ -1096,6 +1500,16 @@ export const api = {
         _expected_version: z.int32().nullable().optional(),
       }),
       Returns: api__due_diligence_statement,
+    },
+    suggest_picks: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _product_id: z.guid(),
+        _location_id: z.guid(),
+        _quantity: quantity,
+        _min_remaining_days: z.int32().nullable().optional(),
+      }),
+      Returns: api__pick_suggestion,
     },
     trace_batch: {
       Args: z.strictObject({
@@ -1144,6 +1558,19 @@ export const api = {
         _expected_version: z.int32().nullable().optional(),
       }),
       Returns: api__transfer,
+    },
+    update_webhook: {
+      Args: z.strictObject({
+        _brand_id: z.guid(),
+        _webhook_id: z.guid(),
+        _url: z.string().nullable().optional(),
+        _events: z.array(z.string()).nullable().optional(),
+        _description: z.string().nullable().optional(),
+        _max_attempts: z.int32().nullable().optional(),
+        _status: z.string().nullable().optional(),
+        _expected_version: z.int32().nullable().optional(),
+      }),
+      Returns: api__webhook,
     },
     upsert_batches: {
       Args: z.strictObject({

@@ -15,7 +15,7 @@ begin
     create role authenticated nologin;
   end if;
   if not exists (select from pg_catalog.pg_roles where rolname = 'lotline_worker') then
-    create role lotline_worker nologin;         -- background workers' steps (SET LOCAL ROLE from the gateway's login)
+    create role lotline_worker nologin;         -- background workers' steps: mint jobs, webhook deliveries (SET LOCAL ROLE from the gateway's login)
   end if;
   if not exists (select from pg_catalog.pg_roles where rolname = 'authenticator') then
     create role authenticator login noinherit;

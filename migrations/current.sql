@@ -184,34 +184,14 @@ create index if not exists genealogy_edges__brand_id_output_batch_id_idx
   on data.genealogy_edges (brand_id, output_batch_id, input_batch_id, event_id);
 create index if not exists genealogy_edges__brand_id_event_id_idx on data.genealogy_edges (brand_id, event_id, kind);
 
--- The stock ledger learns consumption (inputs leaving) and production (outputs arriving), each linked to its event.
+-- The stock ledger learns consumption (inputs leaving) and production (outputs arriving), each linked to its event
+-- (the kind checks that know them follow the quality section: one set for every kind).
 alter table data.stock_movements add column if not exists trace_event_id uuid;
 do $$
-declare r record;
 begin
   if not exists (select from pg_constraint where conrelid = 'data.stock_movements'::regclass and conname = 'stock_movements_trace_event_fkey') then
     alter table data.stock_movements add constraint stock_movements_trace_event_fkey
       foreign key (brand_id, trace_event_id) references data.genealogy_events (brand_id, id);
-  end if;
-  if not exists (select from pg_constraint where conrelid = 'data.stock_movements'::regclass and conname = 'stock_movements_kind_rules') then
-    -- replace the first kind list and its per-kind rules (unnamed checks) by named ones that know the new kinds
-    for r in select conname from pg_constraint
-              where conrelid = 'data.stock_movements'::regclass and contype = 'c'
-                and (pg_get_constraintdef(oid) like '%CASE kind%' or pg_get_constraintdef(oid) like '%kind = ANY%') loop
-      execute format('alter table data.stock_movements drop constraint %I', r.conname);
-    end loop;
-    alter table data.stock_movements add constraint stock_movements_kind_allowed check (kind in (
-      'receipt', 'adjustment', 'transfer_out', 'transfer_in', 'reservation', 'release', 'consumption', 'production'));
-    alter table data.stock_movements add constraint stock_movements_kind_rules check (case kind
-      when 'receipt'      then quantity_delta > 0 and committed_delta = 0 and inbound_id is not null
-      when 'adjustment'   then quantity_delta <> 0 and committed_delta = 0 and reason is not null
-      when 'transfer_out' then quantity_delta < 0 and committed_delta = 0 and transfer_id is not null
-      when 'transfer_in'  then quantity_delta > 0 and committed_delta = 0 and transfer_id is not null
-      when 'reservation'  then quantity_delta = 0 and committed_delta > 0 and transfer_id is not null
-      when 'release'      then quantity_delta = 0 and committed_delta < 0 and transfer_id is not null
-      when 'consumption'  then quantity_delta < 0 and committed_delta = 0 and trace_event_id is not null
-      when 'production'   then quantity_delta > 0 and committed_delta = 0 and trace_event_id is not null
-      else false end);
   end if;
 end
 $$;
@@ -258,6 +238,327 @@ create table if not exists data.recall_batches (
   foreign key (brand_id, batch_id) references data.batches (brand_id, id)
 );
 create index if not exists recall_batches__brand_id_batch_id_idx on data.recall_batches (brand_id, batch_id, recall_id);
+
+
+-- quality: lab results (immutable, corrections supersede), holds, release rules, pick lists; the stock
+-- ledger learns pick reservations and picks. docs/quality.md explains the model. Idempotent.
+
+-- A product whose batches need a passing lab result before sale (release gate).
+create table if not exists data.release_rules (
+  brand_id             uuid not null references data.brands (id) on delete cascade,
+  product_id           uuid not null,
+  requires_lab_result  boolean not null default false,
+  updated_by           text not null,
+  created_at           timestamptz not null default now(),
+  updated_at           timestamptz not null default now(),
+  version              integer not null default 1,
+  primary key (brand_id, product_id),
+  foreign key (brand_id, product_id) references data.products (brand_id, id)
+);
+
+-- Lab results: written once, never changed (trigger); a correction is a new row that supersedes one.
+-- seq orders the results of a batch (the latest is the highest); it is taken under the batch row lock.
+create sequence if not exists data.lab_results_seq as bigint;
+create table if not exists data.lab_results (
+  brand_id            uuid not null references data.brands (id) on delete cascade,
+  id                  uuid not null default gen_random_uuid(),
+  batch_id            uuid not null,
+  seq                 bigint not null default nextval('data.lab_results_seq'),
+  result              text not null check (result in ('pass', 'fail')),
+  lab_name            text check (length(lab_name) between 1 and 200),
+  sample_id           text check (length(sample_id) between 1 and 200),
+  sampled_on          date,
+  tested_on           date,
+  certificate_url     text check (length(certificate_url) <= 2000 and certificate_url ~ '^https?://[^[:space:]]+$'),
+  certificate_sha256  text check (certificate_sha256 ~ '^[0-9a-f]{64}$'),
+  data                jsonb not null default '{}' check (jsonb_typeof(data) = 'object'),
+  supersedes_id       uuid,
+  correction_reason   text check (length(correction_reason) between 1 and 2000),
+  recorded_by         text not null,
+  recorded_at         timestamptz not null default now(),
+  primary key (brand_id, id),
+  unique (brand_id, batch_id, id),
+  -- a result is corrected at most once, by a result of the same batch
+  unique (brand_id, batch_id, supersedes_id),
+  foreign key (brand_id, batch_id) references data.batches (brand_id, id),
+  foreign key (brand_id, batch_id, supersedes_id) references data.lab_results (brand_id, batch_id, id),
+  check ((supersedes_id is null) = (correction_reason is null)),
+  check (sampled_on is null or tested_on is null or sampled_on <= tested_on),
+  check (supersedes_id is distinct from id)
+);
+create index if not exists lab_results__brand_id_batch_id_seq_idx on data.lab_results (brand_id, batch_id, seq desc);
+
+create table if not exists data.lab_result_analytes (
+  brand_id       uuid not null references data.brands (id) on delete cascade,
+  lab_result_id  uuid not null,
+  position       integer not null check (position between 1 and 500),
+  name           text not null check (length(name) between 1 and 100 and name = btrim(name)),
+  display_name   text check (length(display_name) between 1 and 200),
+  value          numeric check (value > -1e15 and value < 1e15),
+  max            numeric check (max > -1e15 and max < 1e15),
+  unit           text check (length(unit) between 1 and 32),
+  "limit"        numeric check ("limit" > -1e15 and "limit" < 1e15),
+  result         text check (result in ('pass', 'fail')),
+  primary key (brand_id, lab_result_id, position),
+  foreign key (brand_id, lab_result_id) references data.lab_results (brand_id, id)
+);
+create unique index if not exists lab_result_analytes__brand_id_lab_result_id_lower_name_key
+  on data.lab_result_analytes (brand_id, lab_result_id, lower(name));
+
+-- Holds: open until released; location_id null = the whole batch, else only its stock at that location.
+create table if not exists data.holds (
+  brand_id       uuid not null references data.brands (id) on delete cascade,
+  id             uuid not null default gen_random_uuid(),
+  batch_id       uuid not null,
+  location_id    uuid,
+  reason_code    text not null check (reason_code in ('lab_pending', 'lab_failed', 'damaged', 'expired', 'recalled', 'regulatory', 'other')),
+  note           text check (length(note) between 1 and 2000),
+  status         text not null default 'open' check (status in ('open', 'released')),
+  -- manual: place_hold; release_gate: a new batch of a gated product; lab_result: a failed result
+  source         text not null default 'manual' check (source in ('manual', 'release_gate', 'lab_result')),
+  lab_result_id  uuid,
+  placed_by      text not null,
+  placed_at      timestamptz not null default now(),
+  released_by    text,
+  released_at    timestamptz,
+  release_note   text check (length(release_note) between 1 and 2000),
+  primary key (brand_id, id),
+  foreign key (brand_id, batch_id) references data.batches (brand_id, id),
+  foreign key (brand_id, location_id) references data.locations (brand_id, id),
+  foreign key (brand_id, lab_result_id) references data.lab_results (brand_id, id),
+  check ((status = 'released') = (released_at is not null and released_by is not null)),
+  check ((source = 'lab_result') = (lab_result_id is not null))
+);
+create index if not exists holds__brand_id_batch_id_idx on data.holds (brand_id, batch_id, status);
+create index if not exists holds__brand_id_location_id_idx on data.holds (brand_id, location_id) where location_id is not null;
+create index if not exists holds__brand_id_lab_result_id_idx on data.holds (brand_id, lab_result_id) where lab_result_id is not null;
+create index if not exists holds__brand_id_status_placed_at_idx on data.holds (brand_id, status, placed_at, id);
+-- one open hold per (batch, scope, reason): placing it again is a 409 naming the open one
+create unique index if not exists holds__brand_id_batch_id_scope_reason_code_open_key on data.holds
+  (brand_id, batch_id, coalesce(location_id, '00000000-0000-0000-0000-000000000000'::uuid), reason_code) where status = 'open';
+
+-- Pick lists: stock of one product at one location reserved batch by batch (first expiry first out),
+-- then picked (the stock leaves) or released. Reserved lines are committed stock, like pending transfers.
+create table if not exists data.picks (
+  brand_id        uuid not null references data.brands (id) on delete cascade,
+  id              uuid not null default gen_random_uuid(),
+  number          text not null check (number ~ '^PK-[0-9]{6,}$'),
+  status          text not null default 'reserved' check (status in ('reserved', 'picked', 'released')),
+  product_id      uuid not null,
+  location_id     uuid not null,
+  quantity        numeric not null check (quantity > 0 and quantity < 1e15),
+  note            text check (length(note) <= 2000),
+  created_by      text not null,
+  created_at      timestamptz not null default now(),
+  updated_by      text,
+  updated_at      timestamptz not null default now(),
+  version         integer not null default 1,
+  picked_by       text,
+  picked_at       timestamptz,
+  released_by     text,
+  released_at     timestamptz,
+  release_reason  text check (length(release_reason) <= 2000),
+  primary key (brand_id, id),
+  unique (brand_id, number),
+  foreign key (brand_id, product_id) references data.products (brand_id, id),
+  foreign key (brand_id, location_id) references data.locations (brand_id, id),
+  check ((status = 'picked') = (picked_at is not null and picked_by is not null)),
+  check ((status = 'released') = (released_at is not null and released_by is not null))
+);
+create index if not exists picks__brand_id_product_id_idx on data.picks (brand_id, product_id);
+create index if not exists picks__brand_id_location_id_idx on data.picks (brand_id, location_id, status);
+create index if not exists picks__brand_id_status_created_at_idx on data.picks (brand_id, status, created_at, id);
+
+create table if not exists data.pick_lines (
+  brand_id  uuid not null references data.brands (id) on delete cascade,
+  pick_id   uuid not null,
+  position  integer not null check (position between 1 and 500),
+  batch_id  uuid not null,
+  quantity  numeric not null check (quantity > 0 and quantity < 1e15),
+  primary key (brand_id, pick_id, position),
+  unique (brand_id, pick_id, batch_id),
+  foreign key (brand_id, pick_id) references data.picks (brand_id, id),
+  foreign key (brand_id, batch_id) references data.batches (brand_id, id)
+);
+create index if not exists pick_lines__brand_id_batch_id_idx on data.pick_lines (brand_id, batch_id, pick_id);
+
+-- The ledger: reservations and releases point at a transfer or a pick; a pick takes stock out.
+alter table data.stock_movements add column if not exists pick_id uuid;
+do $$
+begin
+  if not exists (select from pg_catalog.pg_constraint where conrelid = 'data.stock_movements'::regclass
+                                                         and conname = 'stock_movements_pick_id_fkey') then
+    alter table data.stock_movements
+      add constraint stock_movements_pick_id_fkey foreign key (brand_id, pick_id) references data.picks (brand_id, id);
+  end if;
+end
+$$;
+
+-- The ledger's kinds and what each may change and must point at: one set for every kind (inventory, genealogy
+-- consumption/production, picks). Replaces the earlier kind checks (the first migration's are unnamed: found
+-- by what they say) unless this set is there.
+do $$
+declare r record;
+begin
+  if not exists (select from pg_catalog.pg_constraint where conrelid = 'data.stock_movements'::regclass
+                                                         and conname = 'stock_movements_movement_check'
+                                                         and pg_catalog.pg_get_constraintdef(oid) like '%production%') then
+    for r in select c.conname from pg_catalog.pg_constraint c
+              where c.conrelid = 'data.stock_movements'::regclass and c.contype = 'c'
+                and (pg_catalog.pg_get_constraintdef(c.oid) like '%CASE kind%'
+                     or pg_catalog.pg_get_constraintdef(c.oid) like '%(kind = ANY%') loop
+      execute format('alter table data.stock_movements drop constraint %I', r.conname);
+    end loop;
+    alter table data.stock_movements
+      add constraint stock_movements_kind_check check (kind in (
+        'receipt', 'adjustment', 'transfer_out', 'transfer_in', 'reservation', 'release', 'consumption', 'production', 'pick')),
+      add constraint stock_movements_movement_check check (case kind
+        when 'receipt'      then quantity_delta > 0 and committed_delta = 0 and inbound_id is not null
+        when 'adjustment'   then quantity_delta <> 0 and committed_delta = 0 and reason is not null
+        when 'transfer_out' then quantity_delta < 0 and committed_delta = 0 and transfer_id is not null
+        when 'transfer_in'  then quantity_delta > 0 and committed_delta = 0 and transfer_id is not null
+        when 'reservation'  then quantity_delta = 0 and committed_delta > 0 and num_nonnulls(transfer_id, pick_id) = 1
+        when 'release'      then quantity_delta = 0 and committed_delta < 0 and num_nonnulls(transfer_id, pick_id) = 1
+        when 'consumption'  then quantity_delta < 0 and committed_delta = 0 and trace_event_id is not null
+        when 'production'   then quantity_delta > 0 and committed_delta = 0 and trace_event_id is not null
+        when 'pick'         then quantity_delta < 0 and committed_delta = 0 and pick_id is not null
+        else false end);
+  end if;
+end
+$$;
+create index if not exists stock_movements__brand_id_pick_id_idx on data.stock_movements (brand_id, pick_id) where pick_id is not null;
+
+-- pick suggestions read a product's batches first expiry first out, then first received
+create index if not exists batches__brand_id_product_id_expiry_date_idx
+  on data.batches (brand_id, product_id, expiry_date, received_date, created_at, id);
+
+-- list_expiring_batches: batches by expiry date
+create index if not exists batches__brand_id_expiry_date_idx on data.batches (brand_id, expiry_date, id) where expiry_date is not null;
+
+
+-- events: audit trail, transactional outbox (change feed), webhooks and their delivery log.
+-- Idempotent (graphile-migrate re-runs the current migration). docs/events.md explains the model.
+-- The audit and event stores have no foreign key to brands on purpose: they must outlive what they record.
+
+-- Audit trail: one row per changed row of every audited data table, written by app.tg__audit() in the
+-- same transaction. Partitioned by month on `at`; partitions are made by app.audit_maintain().
+create sequence if not exists data.audit_events_id_seq as bigint;
+create table if not exists data.audit_events (
+  brand_id    uuid not null,
+  id          bigint not null default nextval('data.audit_events_id_seq'),
+  at          timestamptz not null default now(),
+  xid         xid8 not null default pg_current_xact_id(),
+  table_name  text not null,
+  action      text not null check (action in ('insert', 'update', 'delete')),
+  row_id      text not null,
+  changed     text[],
+  old_values  jsonb,
+  new_values  jsonb,
+  actor       text,
+  db_role     text not null,
+  request_id  text,
+  door        text not null check (door in ('http', 'sql')),
+  primary key (brand_id, id, at)
+) partition by range (at);
+comment on table data.audit_events is
+  'Audit trail: who changed which row of which table, when, through which door and request, with old and new values. Append-only; partitioned by month.';
+-- "what happened to this row"; by user or time, the primary key's (brand_id, id) order is scanned newest first
+create index if not exists audit_events__brand_id_table_name_row_id_idx on data.audit_events (brand_id, table_name, row_id, id);
+-- rows whose month has no partition yet land here instead of failing the write (app.audit_maintain reports them)
+create table if not exists data.audit_events_default partition of data.audit_events default;
+
+-- The outbox: domain events written in the same transaction as the change. Feed order is (xid, seq);
+-- only transactions below the reader's snapshot xmin are served (api.list_changes).
+create sequence if not exists data.events_seq_seq as bigint;
+create table if not exists data.events (
+  brand_id     uuid not null,
+  xid          xid8 not null default pg_current_xact_id(),
+  seq          bigint not null default nextval('data.events_seq_seq'),
+  id           uuid not null default gen_random_uuid(),
+  type         text not null check (type ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$'),
+  subject      text,
+  data         jsonb not null default '{}',
+  actor        text,
+  request_id   text,
+  occurred_at  timestamptz not null default now(),
+  primary key (brand_id, xid, seq)
+);
+comment on table data.events is
+  'Transactional outbox of domain events (batch.created, stock.moved, …). Append-only. Read through api.list_changes, GET /events and webhooks.';
+
+-- Webhook endpoints of a brand. The signing secret is readable only by the delivery worker's helpers.
+create table if not exists data.webhooks (
+  brand_id         uuid not null references data.brands (id) on delete cascade,
+  id               uuid not null default gen_random_uuid(),
+  url              text not null check (length(url) <= 2000 and url ~ '^https?://[^/?#@\s]+(/[^\s]*)?$'),
+  events           text[] not null default '{}',
+  description      text check (length(description) <= 500),
+  secret           text not null check (secret ~ '^whsec_[A-Za-z0-9+/]{32,88}={0,2}$'),
+  status           text not null default 'active' check (status in ('active', 'disabled')),
+  disabled_reason  text check (length(disabled_reason) <= 500),
+  max_attempts     integer not null default 10 check (max_attempts between 1 and 30),
+  created_by       text,
+  created_at       timestamptz not null default now(),
+  updated_at       timestamptz not null default now(),
+  version          integer not null default 1,
+  primary key (brand_id, id)
+);
+comment on table data.webhooks is
+  'Webhook endpoints: URL, event types (patterns), signing secret (Standard Webhooks), status and retry limit.';
+
+-- Where each endpoint is in its brand's feed (moved by the delivery worker; kept apart from the endpoint's
+-- settings so that moving it neither bumps their version nor fills the audit trail).
+create table if not exists data.webhook_cursors (
+  brand_id    uuid not null,
+  webhook_id  uuid not null,
+  xid         xid8 not null,
+  seq         bigint not null default 0,
+  primary key (brand_id, webhook_id),
+  foreign key (brand_id, webhook_id) references data.webhooks (brand_id, id) on delete cascade
+);
+
+-- One delivery per (endpoint, event), delivered in seq order per endpoint. A redelivery is a new row.
+create sequence if not exists data.webhook_deliveries_seq_seq as bigint;
+create table if not exists data.webhook_deliveries (
+  brand_id         uuid not null,
+  id               uuid not null default gen_random_uuid(),
+  seq              bigint not null default nextval('data.webhook_deliveries_seq_seq'),
+  webhook_id       uuid not null,
+  event_xid        xid8 not null,
+  event_seq        bigint not null,
+  event_id         uuid not null,
+  event_type       text not null,
+  state            text not null default 'pending' check (state in ('pending', 'in_flight', 'delivered', 'dead')),
+  attempts         integer not null default 0 check (attempts >= 0),
+  next_attempt_at  timestamptz not null default now(),
+  lease_until      timestamptz,
+  last_status      integer,
+  last_error       text,
+  delivered_at     timestamptz,
+  redelivery_of    uuid,
+  created_at       timestamptz not null default now(),
+  updated_at       timestamptz not null default now(),
+  primary key (brand_id, id),
+  foreign key (brand_id, webhook_id) references data.webhooks (brand_id, id) on delete cascade
+);
+create index if not exists webhook_deliveries__brand_id_webhook_id_seq_idx on data.webhook_deliveries (brand_id, webhook_id, seq);
+create index if not exists webhook_deliveries__open_idx on data.webhook_deliveries (brand_id, webhook_id, seq)
+  where state in ('pending', 'in_flight');
+
+-- The delivery log: one row per attempt (status code or error, duration, which worker).
+create table if not exists data.webhook_attempts (
+  brand_id     uuid not null,
+  delivery_id  uuid not null,
+  attempt      integer not null check (attempt >= 1),
+  worker       text not null,
+  started_at   timestamptz not null,
+  finished_at  timestamptz not null default now(),
+  status_code  integer,
+  error        text check (length(error) <= 1000),
+  duration_ms  integer,
+  primary key (brand_id, delivery_id, attempt),
+  foreign key (brand_id, delivery_id) references data.webhook_deliveries (brand_id, id) on delete cascade
+);
 
 -- core: bounded values and table-level rules. Dates are real calendar days in 1900-01-01..9999-12-31,
 -- quantities are finite, below 1e15 in magnitude, with at most 6 decimal places, and every data column of
@@ -334,7 +635,17 @@ begin
       ('data.stock_movements', 'quantity_delta', 'data.quantity'),
       ('data.stock_movements', 'committed_delta', 'data.quantity'),
       ('data.stock_movements', 'quantity_after', 'data.quantity'),
-      ('data.stock_movements', 'committed_after', 'data.quantity')
+      ('data.stock_movements', 'committed_after', 'data.quantity'),
+      ('data.due_diligence_statements', 'net_mass_kg', 'data.quantity'),
+      ('data.serial_usage', 'day', 'data.calendar_date'),
+      ('data.genealogy_edges', 'quantity', 'data.quantity'),
+      ('data.lab_results', 'sampled_on', 'data.calendar_date'),
+      ('data.lab_results', 'tested_on', 'data.calendar_date'),
+      ('data.lab_result_analytes', 'value', 'data.quantity'),
+      ('data.lab_result_analytes', 'max', 'data.quantity'),
+      ('data.lab_result_analytes', 'limit', 'data.quantity'),
+      ('data.picks', 'quantity', 'data.quantity'),
+      ('data.pick_lines', 'quantity', 'data.quantity')
     ) as t (tbl, col, typ)
   loop
     perform pg_temp.lotline_add_check(r.tbl, format('%s_is_%s', r.col, (select t.typname from pg_catalog.pg_type t where t.oid = r.typ)),

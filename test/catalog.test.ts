@@ -74,6 +74,48 @@ describe('data tables', () => {
   });
 });
 
+describe('audit trail', () => {
+  it('every data table has audit triggers on insert, update and delete (a trigger function named …audit…)', async () => {
+    // exempt: the stores of changes themselves (app.audit_exempt_tables) and partitions (covered by their parent)
+    const rows = await db.admin<{ table: string; ops: string[] }[]>`
+      select c.relname as table,
+             array(select distinct op from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+                    cross join lateral (values (case when t.tgtype & 4 <> 0 then 'insert' end),
+                                               (case when t.tgtype & 8 <> 0 then 'delete' end),
+                                               (case when t.tgtype & 16 <> 0 then 'update' end)) v(op)
+                    where t.tgrelid = c.oid and p.proname ~ 'audit' and not t.tgisinternal and t.tgenabled <> 'D' and op is not null
+                    order by op) as ops
+        from pg_class c
+       where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p') and not c.relispartition
+         and c.relname <> all (app.audit_exempt_tables())`;
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    const missing = rows.filter((r) => r.ops.join(',') !== 'delete,insert,update');
+    expect(missing, `data tables without audit triggers: ${JSON.stringify(missing)}`).toEqual([]);
+  });
+
+  it('the audit trail and the outbox are append-only: no role holds update/delete/truncate, and triggers stop the owner', async () => {
+    const tables = await db.admin<{ t: string }[]>`
+      select c.oid::regclass::text as t from pg_class c
+       where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p')
+         and (c.relname in ('audit_events', 'events') or c.oid in (select inhrelid from pg_inherits where inhparent = 'data.audit_events'::regclass))`;
+    expect(tables.length).toBeGreaterThanOrEqual(4);
+    const grants = await db.admin`
+      select c.oid::regclass::text as t, a.grantee::regrole::text as grantee, a.privilege_type
+        from pg_class c cross join lateral aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+       where c.oid::regclass::text = any (${tables.map((r) => r.t)}) and a.grantee <> c.relowner
+         and a.privilege_type in ('UPDATE', 'DELETE', 'TRUNCATE')`;
+    expect(grants).toEqual([]);
+    const unguarded = await db.admin`
+      select c.oid::regclass::text as t from pg_class c
+       where c.oid::regclass::text = any (${tables.map((r) => r.t)})
+         and not (exists (select from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+                           where t.tgrelid = c.oid and p.proname = 'tg__append_only' and t.tgtype & 24 = 24)
+                  and exists (select from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+                               where t.tgrelid = c.oid and p.proname = 'tg__append_only' and t.tgtype & 32 <> 0))`;
+    expect(unguarded).toEqual([]);
+  });
+});
+
 describe('functions', () => {
   it('no SECURITY DEFINER function lacks search_path, and none is exposed in api', async () => {
     const rows = await db.admin<{ fn: string; config: string[] | null; schema: string }[]>`

@@ -322,6 +322,24 @@ function summary(res: Results): string {
     const rc = dig(tr, 'recall.p50_ms');
     if (typeof rc === 'number') rows.push([`Recall: \`recall_batch\` of a lot with ${f(dig(tr, 'recall.downstream_batches'), 0)} downstream batches (p50; max)`, '< 1 s', `${ms(rc)} ms; ${ms(dig(tr, 'recall.max_ms'))} ms`, mark((dig(tr, 'recall.max_ms') as number) < 1000)]);
   }
+  const q = ok('quality');
+  if (q) {
+    const p95 = dig(q, 'suggest_picks_p95_max_ms');
+    if (typeof p95 === 'number') rows.push([`Quality: \`suggest_picks\` p95 (worst shape) at ${f(dig(q, 'dataset.batches'), 0)} batches, 100 per product at one location`, '< 10 ms', `${ms(p95)} ms`, mark(p95 < 10)]);
+  }
+  const ev = ok('events');
+  if (ev) {
+    const c = dig(ev, 'write.create_product_batch.ratio');
+    const u = dig(ev, 'write.upsert_batches.ratio');
+    if (typeof c === 'number' && typeof u === 'number') {
+      rows.push(['Audit trail + outbox: write throughput with ÷ without (`create_product_batch` / `upsert_batches`)', '≥ 0.8×', `${f(c)}× / ${f(u)}×`, mark(c >= 0.8 && u >= 0.8)]);
+    }
+    const p50 = dig(ev, 'webhook.p50_ms');
+    if (typeof p50 === 'number') {
+      rows.push([`Feed read by one consumer; webhook commit → receiver at ${f(dig(ev, 'webhook.events_per_sec'), 0)} events/s`, 'reported',
+        `${f(dig(ev, 'feed.events_per_sec'), 0)} events/s; p50 ${ms(p50)} ms, p99 ${ms(dig(ev, 'webhook.p99_ms') as number)} ms`, '–']);
+    }
+  }
   return table(['goal', 'target', 'measured', ''], rows, [':--', ':--', ':--', ':--']);
 }
 
@@ -354,14 +372,16 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
   lines.push(growthSection(res.sections.growth));
   lines.push(externalSection('## 6. Serials: minting and `resolve_serial` latency', 'serials', res.sections.serials));
   lines.push(externalSection('## 7. Traceability: `trace_batch` over a deep genealogy, `recall_batch`', 'trace', res.sections.trace));
+  lines.push(externalSection('## 8. Quality: first-expiry-first-out `suggest_picks` at 1M batches', 'quality', res.sections.quality));
+  lines.push(externalSection('## 9. Events: audit trail + outbox write cost, feed reading, webhook latency', 'events', res.sections.events));
   if (extra.fixesFile && existsSync(extra.fixesFile)) lines.push(readFileSync(extra.fixesFile, 'utf8').trim());
   lines.push(
     '## How to run\n\n' +
-      '```sh\nnpm run bench                 # everything (< 30 min on 2 cores); writes this file and bench/results/latest.json\n' +
+      '```sh\nnpm run bench                 # everything (< 45 min on 2 cores); writes this file and bench/results/latest.json\n' +
       'npm run bench -- --quick      # smoke run (< 2 min, small sizes); writes bench/results/quick.json only\n' +
       'npm run bench -- rls growth   # some sections; merged into latest.json and this file\n' +
       'npm run bench -- --time-factor=3 growth rls   # every time limit × 3, for a machine busy with other work\n```\n\n' +
-      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials`, `trace` (bench/sync.ts, inventory.ts, serials.ts, trace.ts: each exports `run(opts)`; ' +
+      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials`, `trace`, `quality`, `events` (bench/sync.ts, inventory.ts, serials.ts, trace.ts, quality.ts, events.ts: each exports `run(opts)`; ' +
       'a missing module is reported as skipped). Each section runs in its own process against its own database cloned from a migrated template, with a time limit; ' +
       'the harness stops every child process and the embedded cluster on exit, error or Ctrl-C.',
   );

@@ -15,7 +15,8 @@ end
 $$;
 
 -- _050_batches_guard, before insert or update:
---   * a status change follows the state machine (app.check_batch_transition); a new batch starts in a
+--   * a status change follows the state machine (app.check_batch_transition), or is a lifted recall returning
+--     the batch to its status before (app.recall_lift_allows); a new batch starts in a
 --     status reachable from 'active' (or 'active' itself), so the generic table decides, whatever statuses
 --     it holds;
 --   * an archived batch does not change (app.check_batch_not_archived);
@@ -32,7 +33,11 @@ begin
     end if;
   else
     if new.status is distinct from old.status then
-      perform app.check_batch_transition(old.status, new.status);
+      -- the one way out of `recalled` besides archiving: the transaction that lifted the recall returns the
+      -- batch to its status before it (app.recall_lift_allows, sql/traceability/recalls.sql)
+      if not (old.status = 'recalled' and app.recall_lift_allows(new.brand_id, new.id, new.status)) then
+        perform app.check_batch_transition(old.status, new.status);
+      end if;
     else
       perform app.check_batch_not_archived(old);
     end if;

@@ -155,9 +155,21 @@ begin
 end
 $$;
 
+-- Paging arguments of a list: _limit 1.._max (rule range), _offset >= 0 (rule min); names the field on failure.
+create or replace function app.check_paging(_limit integer, _offset integer, _max integer default 100)
+returns void
+language plpgsql immutable security invoker set search_path = ''
+as $$
+begin
+  perform app.check_between(_limit, '_limit', 1, _max);
+  perform app.check_min_max(_offset, '_offset', 0);
+end
+$$;
+
 grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
   app.check_text(text, text, integer, boolean), app.check_object(jsonb, text), app.check_keys(jsonb, text, text[]),
-  app.check_between(numeric, text, numeric, numeric), app.check_min_max(numeric, text, numeric, numeric) to authenticated, anon;
+  app.check_between(numeric, text, numeric, numeric), app.check_min_max(numeric, text, numeric, numeric),
+  app.check_paging(integer, integer, integer) to authenticated, anon;
 -- the definers (owned by lotline_auth) validate their arguments with these
 grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
   app.check_text(text, text, integer, boolean) to lotline_auth;

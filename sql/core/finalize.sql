@@ -11,7 +11,9 @@ begin
              -- sequences owned by a column (serial, identity) follow their table's owner
              and not exists (select from pg_catalog.pg_depend d
                               where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid
-                                and d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype in ('a', 'i')) loop
+                                and d.refclassid = 'pg_catalog.pg_class'::regclass and d.deptype in ('a', 'i')
+                                -- (a partitioned table depends on itself through its partition key)
+                                and d.refobjid <> c.oid) loop
     execute format('alter %s %s owner to lotline_owner',
                    case r.relkind when 'S' then 'sequence' when 'v' then 'view' when 'm' then 'materialized view' else 'table' end, r.t);
   end loop;

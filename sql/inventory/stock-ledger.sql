@@ -62,13 +62,16 @@ $$;
 -- _reasons[i]); movements of one balance apply in array order and each ledger row records the balance
 -- after it. The caller holds the advisory locks of every (batch, location) and has checked availability;
 -- the table constraints are the last line of defence (quantity >= 0, committed >= 0, committed <= quantity).
--- _inbound_id / _transfer_id / _trace_event_id: what caused the movements (receipts, transfers, genealogy events).
--- Internal (no grant): runs as lotline_auth inside the inventory and traceability definers.
+-- _inbound_id / _transfer_id / _trace_event_id / _pick_id: what caused the movements (receipts, transfers,
+-- genealogy events, pick lists; the ledger's check says which kind needs which).
+-- Internal (no grant): runs as lotline_auth inside the inventory, traceability and pick definers.
 drop function if exists app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid);
+drop function if exists app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid, uuid, uuid);
 create or replace function app.stock_apply(
   _brand_id uuid, _kinds text[], _batch_ids uuid[], _location_ids uuid[],
   _quantity_deltas numeric[], _committed_deltas numeric[], _reasons text[] default null,
-  _inbound_id uuid default null, _transfer_id uuid default null, _trace_event_id uuid default null
+  _inbound_id uuid default null, _transfer_id uuid default null, _trace_event_id uuid default null,
+  _pick_id uuid default null
 )
 returns integer
 language plpgsql volatile security invoker set search_path = ''
@@ -99,10 +102,10 @@ begin
     returning s.batch_id, s.location_id, s.quantity, s.committed
   )
   insert into data.stock_movements (brand_id, kind, batch_id, location_id, quantity_delta, committed_delta,
-                                    quantity_after, committed_after, reason, inbound_id, transfer_id, trace_event_id, actor)
+                                    quantity_after, committed_after, reason, inbound_id, transfer_id, trace_event_id, pick_id, actor)
   select _brand_id, m.kind, m.batch_id, m.location_id, m.dq, m.dc,
          u.quantity - coalesce(sum(m.dq) over later, 0), u.committed - coalesce(sum(m.dc) over later, 0),
-         m.reason, _inbound_id, _transfer_id, _trace_event_id, coalesce(app.current_user_id(), 'system')
+         m.reason, _inbound_id, _transfer_id, _trace_event_id, _pick_id, coalesce(app.current_user_id(), 'system')
     from m join u on u.batch_id = m.batch_id and u.location_id = m.location_id
   window later as (partition by m.batch_id, m.location_id order by m.ord rows between 1 following and unbounded following)
    order by m.ord;
@@ -186,12 +189,12 @@ end
 $$;
 -- Internal helpers run as lotline_auth inside the definers; nobody else may call them.
 alter function app.stock_lock(uuid, uuid[], uuid[]) owner to lotline_auth;
-alter function app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid, uuid) owner to lotline_auth;
+alter function app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid, uuid, uuid) owner to lotline_auth;
 alter function app.inventory_next_number(uuid, text, text) owner to lotline_auth;
 alter function app.inventory_check_batches(uuid, jsonb, text) owner to lotline_auth;
 alter function app.stock_check_available(uuid, uuid, jsonb, text) owner to lotline_auth;
 revoke execute on function app.stock_lock(uuid, uuid[], uuid[]),
-  app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid, uuid),
+  app.stock_apply(uuid, text[], uuid[], uuid[], numeric[], numeric[], text[], uuid, uuid, uuid, uuid),
   app.inventory_next_number(uuid, text, text), app.inventory_check_batches(uuid, jsonb, text),
   app.stock_check_available(uuid, uuid, jsonb, text) from public;
 -- a read-only check, also used by invoker api functions (traceability) before they call a definer

@@ -50,7 +50,8 @@ begin
   end if;
   perform app.inventory_check_batches(_brand_id, _lines);
   v_n := jsonb_array_length(_lines);
-  -- batch rows before the counter (stock-ledger.sql, lock order): a recalled batch cannot be reserved
+  -- batch rows before the counter (stock-ledger.sql, lock order): recalled, held, archived or expired stock
+  -- cannot be reserved
   perform app.assert_stock_usable(_brand_id,
     array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(_lines) e order by (e ->> 'index')::integer),
     array_fill(_from_location_id, array[v_n]),
@@ -127,7 +128,8 @@ begin
     perform app.inventory_check_batches(_brand_id, _lines);
     select coalesce(jsonb_agg(jsonb_build_object('batch_id', l.batch_id, 'quantity', l.quantity)), '[]') into v_old
       from data.transfer_lines l where l.brand_id = _brand_id and l.transfer_id = _transfer_id;
-    -- a line that reserves more (new or increased) needs usable stock; releasing is always allowed
+    -- a line that reserves more (new or increased) needs usable stock; releasing is always allowed (so a line of
+    -- stock that became unsellable may shrink)
     perform app.assert_stock_usable(_brand_id, array_agg(n.batch_id order by n.index), array_agg(v_t.from_location_id),
                                     array_agg(format('_lines[%s].batch_id', n.index) order by n.index))
        from jsonb_to_recordset(_lines) as n (batch_id uuid, quantity numeric, index integer)
@@ -136,7 +138,6 @@ begin
     -- lock the source balances of every batch in the old or the new lines
     perform app.stock_lock(_brand_id, k.batches, array_fill(v_t.from_location_id, array[cardinality(k.batches)]))
        from (select array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(_lines || v_old) e) as batches) k;
-    -- what must still be reserved: the increase of each line
     perform app.stock_check_available(_brand_id, v_t.from_location_id,
       (select jsonb_agg(jsonb_build_object('batch_id', n.batch_id, 'index', n.index, 'requested', n.quantity,
                                            'need', n.quantity - coalesce(o.quantity, 0)))
@@ -216,7 +217,8 @@ begin
   v_n := coalesce(cardinality(v_batches), 0);
 
   if _action = 'accept' then
-    -- a transfer of recalled stock stays pending: it can be declined or cancelled, not accepted
+    -- a transfer of stock that became recalled or unsellable (held, expired) while it was pending stays pending:
+    -- it can be declined or cancelled, not accepted
     perform app.assert_stock_usable(_brand_id, v_batches, array_fill(v_t.from_location_id, array[v_n]),
                                     array_fill('_transfer_id'::text, array[v_n]));
     perform app.stock_lock(_brand_id, v_batches || v_batches,

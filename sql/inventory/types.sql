@@ -54,18 +54,20 @@ create type api.batch_quantity as (
   location_name      text,
   location_archived  boolean,
   quantity           numeric,      -- on hand
-  committed          numeric,      -- reserved by pending transfers leaving this location
-  available          numeric,      -- quantity - committed
+  committed          numeric,      -- reserved by pending transfers leaving this location and by reserved picks
+  available          numeric,      -- quantity - committed; 0 while the stock here is unsellable
   in_transfer        numeric,      -- in pending transfers leaving this location (in transit out)
   incoming           numeric,      -- in pending transfers headed to this location (in transit in)
-  updated_at         timestamptz
+  updated_at         timestamptz,
+  unsellable         boolean,      -- held (here or as a whole), recalled, archived or expired: app.batch_sellability
+  unsellable_reasons api.unsellable_reason[]
 );
 comment on type api.batch_quantity is 'Quantity, committed, available and in-transit quantity of one batch at one location.';
 
 create type api.stock_movement as (
   id               bigint,
   brand_id         uuid,
-  kind             text,         -- receipt | adjustment | transfer_out | transfer_in | reservation | release | consumption | production
+  kind             text,         -- receipt | adjustment | transfer_out | transfer_in | reservation | release | consumption | production | pick
   batch_id         uuid,
   location_id      uuid,
   quantity_delta   numeric,
@@ -77,7 +79,8 @@ create type api.stock_movement as (
   transfer_id      uuid,
   actor            text,
   created_at       timestamptz,
-  trace_event_id   uuid          -- consumption | production: the genealogy event (produce_batch, split_batch, merge_batches)
+  trace_event_id   uuid,         -- consumption | production: the genealogy event (produce_batch, split_batch, merge_batches)
+  pick_id          uuid          -- the pick list of a reservation, release or pick
 );
 comment on type api.stock_movement is 'One row of the append-only stock ledger.';
 
@@ -187,7 +190,7 @@ language sql stable security invoker set search_path = ''
 as $$
   select row(_m.id, _m.brand_id, _m.kind, _m.batch_id, _m.location_id, _m.quantity_delta, _m.committed_delta,
              _m.quantity_after, _m.committed_after, _m.reason, _m.inbound_id, _m.transfer_id, _m.actor,
-             _m.created_at, _m.trace_event_id)::api.stock_movement
+             _m.created_at, _m.trace_event_id, _m.pick_id)::api.stock_movement
 $$;
 
 -- One batch at one location, with what is in transit from and to it.
@@ -197,17 +200,18 @@ language sql stable security invoker set search_path = ''
 as $$
   select row(_brand_id, b.id, b.product_id, b.batch_number, b.status, b.expiry_date, b.status = 'archived',
              loc.id, loc.name, loc.archived_at is not null,
-             coalesce(s.quantity, 0), coalesce(s.committed, 0), coalesce(s.available, 0),
+             coalesce(s.quantity, 0), coalesce(s.committed, 0), case when q.unsellable then 0 else coalesce(s.available, 0) end,
              (select coalesce(sum(l.quantity), 0) from data.transfer_lines l
                 join data.transfers t on t.brand_id = l.brand_id and t.id = l.transfer_id
                where l.brand_id = _brand_id and l.batch_id = _batch_id and t.status = 'pending' and t.from_location_id = _location_id),
              (select coalesce(sum(l.quantity), 0) from data.transfer_lines l
                 join data.transfers t on t.brand_id = l.brand_id and t.id = l.transfer_id
                where l.brand_id = _brand_id and l.batch_id = _batch_id and t.status = 'pending' and t.to_location_id = _location_id),
-             s.updated_at)::api.batch_quantity
+             s.updated_at, q.unsellable, q.unsellable_reasons)::api.batch_quantity
     from data.batches b
     join data.locations loc on loc.brand_id = _brand_id and loc.id = _location_id
     left join data.stock s on s.brand_id = _brand_id and s.batch_id = _batch_id and s.location_id = _location_id
+    cross join lateral app.batch_sellability(_brand_id, b.id, b.status, b.expiry_date, _location_id) q
    where b.brand_id = _brand_id and b.id = _batch_id
 $$;
 

@@ -66,6 +66,7 @@ begin
            updated_at = clock_timestamp()
      where j.brand_id = v.brand_id and j.id = v.id
     returning * into v;
+    perform app.require_found(found, '_job_id', format('Mint job %s not found', v.id));
   exception when others then
     get stacked diagnostics v_state = returned_sqlstate, v_msg = message_text;
     if v_state in ('40001', '40P01', '55P03', '57014') then
@@ -76,6 +77,7 @@ begin
            started_at = coalesce(j.started_at, now()), finished_at = clock_timestamp(), updated_at = clock_timestamp()
      where j.brand_id = v.brand_id and j.id = v.id
     returning * into v;
+    perform app.require_found(found, '_job_id', format('Mint job %s not found', v.id));
     update data.serial_usage u set serials = greatest(u.serials - (v.requested - v.minted), 0)
      where u.brand_id = v.brand_id and u.day = (v.created_at at time zone 'utc')::date;
   end;

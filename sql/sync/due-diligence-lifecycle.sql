@@ -126,6 +126,7 @@ begin
          geolocation = case when 'geolocation' = any (_keys) then _new.geolocation else d.geolocation end
    where d.brand_id = _brand_id and d.id = _dds_id
   returning * into v_row;
+  perform app.require_found(found, '_dds_id', format('Due-diligence statement %s not found', _dds_id));
   return v_row;
 end
 $$;
@@ -156,6 +157,7 @@ begin
          submitted_by = app.current_user_id()
    where d.brand_id = _brand_id and d.id = _dds_id
   returning * into v_row;
+  perform app.require_found(found, '_dds_id', format('Due-diligence statement %s not found', _dds_id));
   return v_row;
 end
 $$;
@@ -174,6 +176,7 @@ begin
          verification_number = _verification_number, decision_reason = _reason
    where d.brand_id = _brand_id and d.id = _dds_id
   returning * into v_row;
+  perform app.require_found(found, '_dds_id', format('Due-diligence statement %s not found', _dds_id));
   return v_row;
 end
 $$;

@@ -17,14 +17,28 @@
 -- Take the genealogy lock of a brand (2. above): an upsert of its `genealogy` counter row, held until commit.
 -- Under READ COMMITTED a waiter continues with a fresh snapshot and sees the edges the holder committed; under
 -- REPEATABLE READ or SERIALIZABLE a waiter whose snapshot predates them gets 40001 (retry), never a stale check.
+-- A definer (lotline_auth): data.brand_counters has no write grant for callers, and the invoker api functions
+-- (produce, split, merge) take this lock themselves; it locks only a brand the caller is a member of (or, for the
+-- cycle trigger under a superuser's direct insert, any).
 create or replace function app.genealogy_lock(_brand_id uuid)
 returns bigint
-language sql volatile security invoker set search_path = ''
+language plpgsql volatile security definer set search_path = ''
 as $$
+declare v bigint;
+begin
+  if _brand_id is null or not (_brand_id = any (app.current_brand_ids())
+                                 -- a superuser's session without a request identity (a DBA's direct insert)
+                                 or (app.current_user_id() is null
+                                     and exists (select from pg_catalog.pg_roles r where r.rolname = session_user and r.rolsuper))) then
+    perform app.raise('42501', 'not a member of this brand', jsonb_build_object('field', '_brand_id', 'rule', 'member'));
+  end if;
   insert into data.brand_counters as c (brand_id, name, value) values (_brand_id, 'genealogy', 1)
   on conflict (brand_id, name) do update set value = c.value + 1
-  returning c.value
+  returning c.value into v;
+  return v;
+end
 $$;
+alter function app.genealogy_lock(uuid) owner to lotline_auth;
 
 -- The first (input, output) pair of planned or new edges for which the input is reachable from the output
 -- through the stored edges — i.e. the pair that closes a cycle — or null. UNION keeps the walk finite even
@@ -206,12 +220,15 @@ begin
     perform app.raise('PT404', format('Batch %s not found', r.batch_id), jsonb_build_object('field', r.field, 'rule', 'exists'));
   end if;
 
-  -- 2. genealogy lock; 3. batch rows (usable: not recalled, …); then the rules that need them stable
+  -- 2. genealogy lock; 3. batch rows (inputs usable: not recalled, held, archived or expired; outputs not
+  -- recalled); then the rules that need them stable
   perform app.genealogy_lock(_brand_id);
   perform app.assert_stock_usable(_brand_id,
     array(select (e ->> 'batch_id')::uuid from jsonb_array_elements(v_in || v_out) e),
     array(select coalesce((e ->> 'location_id')::uuid, _location_id) from jsonb_array_elements(v_in || v_out) e),
-    array(select e ->> 'field' from jsonb_array_elements(v_in || v_out) e));
+    array(select e ->> 'field' from jsonb_array_elements(v_in || v_out) e),
+    -- outputs only receive stock: only a recall refuses them (a new batch of a gated product is on hold)
+    array_fill(false, array[jsonb_array_length(v_in)]) || array_fill(true, array[jsonb_array_length(v_out)]));
   perform app.genealogy_check_batches(_brand_id, _kind, v_in, v_out);
   v_pair := app.genealogy_cycle(_brand_id,
     array(select (e ->> 'input_batch_id')::uuid from jsonb_array_elements(_edges) e),
@@ -243,7 +260,7 @@ begin
     from jsonb_to_recordset(_edges) as e (input_batch_id uuid, output_batch_id uuid, quantity numeric)
     join data.batches b on b.brand_id = _brand_id and b.id = e.input_batch_id
    group by e.input_batch_id, e.output_batch_id;
-  perform app.stock_apply(_brand_id, k.kinds, k.batches, k.locations, k.dq, k.dc, null, null, null, v_id)
+  perform app.stock_apply(_brand_id, k.kinds, k.batches, k.locations, k.dq, k.dc, _trace_event_id => v_id)
      from (select array_agg(m.kind order by m.ord) as kinds, array_agg(m.batch_id order by m.ord) as batches,
                   array_agg(m.location_id order by m.ord) as locations, array_agg(m.dq order by m.ord) as dq,
                   array_agg(0::numeric order by m.ord) as dc

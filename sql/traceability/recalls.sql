@@ -143,6 +143,7 @@ begin
      set status = 'lifted', lifted_by = app.current_user_id(), lifted_at = pg_catalog.now(), lift_reason = v_reason,
          lift_xid = pg_catalog.pg_current_xact_id()
    where rc.brand_id = _brand_id and rc.id = _recall_id;
+  perform app.require_found(found, '_recall_id', format('Recall %s not found', _recall_id));
   update data.batches b set status = rb.previous_status, recall_message = rb.previous_recall_message
     from data.recall_batches rb
    where rb.brand_id = _brand_id and rb.recall_id = _recall_id and b.brand_id = _brand_id and b.id = rb.batch_id

@@ -10,6 +10,8 @@ import { commitMigration } from '../db/commit-migration.ts';
 import { loadDevSecrets } from '../db/secrets.ts';
 import { mintToken } from './token.ts';
 import { DEMO_USER, seedDemo } from './seed.ts';
+import { loadEventsConfig } from '../events/config.ts';
+import { startWebhookWorker } from '../events/worker.ts';
 import { runGen } from './gen.ts';
 import { startJobWorkers } from '../jobs/index.ts';
 
@@ -28,12 +30,17 @@ const log = (line: string) => {
   if (process.env.LOTLINE_VERBOSE) console.error(line);
 };
 
+/** Webhook attempts that failed (warn) and worker errors, one JSON line each; successes only when verbose. */
+const workerLog = (line: Record<string, unknown>) => {
+  if (line.level !== 'debug' || process.env.LOTLINE_VERBOSE) console.log(JSON.stringify(line));
+};
+
 program
   .command('serve', { isDefault: true })
   .description('start the HTTP gateway (embedded PostgreSQL when DATABASE_URL is unset)')
   .option('--no-migrate', 'do not migrate before serving')
   .option('--no-demo', 'do not create the demo brand')
-  .option('--no-worker', 'do not run the background job workers (LOTLINE_WORKER=false does the same)')
+  .option('--no-worker', 'do not run the background workers (LOTLINE_WORKER=false / LOTLINE_WEBHOOK_WORKER=false stop one kind)')
   .action(async (opts: { migrate: boolean; demo: boolean; worker: boolean }) => {
     survivePostgresConnectionLoss((m) => console.error(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: m })));
     const cfg = config();
@@ -42,11 +49,16 @@ program
     const gateway = await createGateway(gatewaySettingsFromConfig(cfg, { databaseUrl: db.databaseUrl, jwtSecret: db.jwtSecret }));
     const url = await gateway.listen(cfg.PORT, cfg.HOST);
     const workers = opts.worker && cfg.LOTLINE_WORKER ? startJobWorkers(workerOptions(cfg, db.databaseUrl)) : undefined;
+    // the webhook delivery worker runs beside the gateway unless LOTLINE_WEBHOOK_WORKER=false (or --no-worker)
+    const worker = opts.worker && loadEventsConfig().LOTLINE_WEBHOOK_WORKER
+      ? startWebhookWorker(db.databaseUrl, { prepare: cfg.LOTLINE_DB_PREPARED_STATEMENTS, log: workerLog })
+      : null;
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       console.log(`\n${signal}: finishing in-flight requests and stopping…`);
+      await worker?.stop();
       await gateway.close();
       await workers?.stop();
       await db.close();
@@ -70,21 +82,22 @@ program
 
 program
   .command('worker')
-  .description('run only the background job workers (mint jobs); several may run against one database')
+  .description('run only the background workers (mint jobs, webhook deliveries); several may run against one database')
   .option('--no-migrate', 'do not migrate first')
   .action(async (opts: { migrate: boolean }) => {
     const cfg = config();
     const db = await openDatabase(cfg, { migrate: opts.migrate, log });
     const workers = startJobWorkers(workerOptions(cfg, db.databaseUrl));
+    const webhooks = startWebhookWorker(db.databaseUrl, { prepare: cfg.LOTLINE_DB_PREPARED_STATEMENTS, log: workerLog });
     const stop = async (signal: string) => {
       console.log(`${signal}: finishing the running steps and stopping…`);
-      await workers.stop();
+      await Promise.all([workers.stop(), webhooks.stop()]);
       await db.close();
       process.exit(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
-    console.log(`lotline worker running: ${workers.loops.map((l) => l.name).join(', ')}`);
+    console.log(`lotline worker running: ${[...workers.loops.map((l) => l.name), `webhooks (${webhooks.name})`].join(', ')}`);
   });
 
 program

@@ -12,7 +12,7 @@ export const CORE_FILES = ['errors', 'claims', 'act-as', 'authz', 'triggers', 'r
  * The domain rooms sql/<domain>/, in the order applied. A new domain joins by adding its folder here,
  * after the domains whose helpers, types or tables it uses.
  */
-export const DOMAINS = ['tenancy', 'products', 'batches', 'sync', 'inventory', 'gs1', 'quotas', 'serials', 'traceability'] as const;
+export const DOMAINS = ['tenancy', 'products', 'batches', 'sync', 'inventory', 'gs1', 'quotas', 'serials', 'traceability', 'quality', 'events'] as const;
 
 /** The files of one domain room with a fixed role; every other .sql file directly in the folder is a helper file. */
 const TYPES_FILE = 'types.sql';

@@ -102,7 +102,7 @@ function requireCache(ctx: AppContext): SchemaCache {
   return c;
 }
 
-function toApiError(ctx: AppContext, e: unknown, authenticated: boolean): ApiError {
+export function toApiError(ctx: AppContext, e: unknown, authenticated: boolean): ApiError {
   if (e instanceof ApiError) {
     if (e.code === 'PGRST000' || e.code === 'PGRST001') ctx.connectionTrouble();
     return e;

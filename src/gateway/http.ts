@@ -3,7 +3,8 @@
 // handed to the request pipeline (app.ts), whose HttpResponse is sent as is.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { openapiJson, postgrestResponse, type AppContext, type RequestTrace } from './app.ts';
+import { openapiJson, postgrestResponse, toApiError, type AppContext, type RequestTrace } from './app.ts';
+import { registerEventStream } from '../events/sse.ts';
 import { ApiError, pgrst } from './errors.ts';
 import type { LogLine } from './log.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -104,6 +105,12 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
   });
   app.get('/openapi.json', async (req, reply) => send(reply, await openapiJson(ctx, rawRequest(req), req.trace)));
   await registerDocs(app);
+  // GET /events: the change feed as Server-Sent Events (src/events/sse.ts)
+  registerEventStream(app, {
+    databaseUrl: s.databaseUrl, prepare: s.preparedStatements, anonRole: s.anonRole, allowedRoles: s.allowedRoles,
+    authenticate: (req) => ctx.auth.authenticate(req.headers.authorization),
+    sendError: (reply, e) => send(reply, errorResponse(toApiError(ctx, e, false), reply.request.method)),
+  });
 
   // ---- the API ----
   const api = async (req: FastifyRequest, reply: FastifyReply) => send(reply, await postgrestResponse(ctx, rawRequest(req), req.trace));
@@ -113,7 +120,9 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
 }
 
 function rawRequest(req: FastifyRequest): RawRequest {
-  return { method: req.method, url: req.url, headers: req.headers, body: req.body as Buffer | undefined, protocol: req.protocol };
+  // x-request-id: the id this response carries (made up when the client sent none): request.headers, so the audit trail records it
+  return { method: req.method, url: req.url, headers: { ...req.headers, 'x-request-id': req.id }, body: req.body as Buffer | undefined,
+           protocol: req.protocol };
 }
 
 /** Sends a pipeline response: its headers replace those set earlier (request id, CORS) by name; its defaults do not. */

@@ -13,6 +13,7 @@ export const TRACE_USERS = {
 } as const;
 const U = TRACE_USERS;
 const GTIN = '5901234123457';
+const PLATFORM_ADMIN = { sub: 'tr-ops', scope: 'platform:admin' };
 
 interface Fx {
   brandA: string;
@@ -83,6 +84,9 @@ async function setup(door: Door): Promise<Fx> {
     locB: await loc(U.bob, brandB, 'B store'),
     batchB: '',
   };
+  // the consumer view answers only for a verified GTIN owner (docs/gtin-ownership.md)
+  const claim = must<{ id: string }>(await door.call(U.olga, 'claim_gtin_prefix', { _brand_id: brandA, _prefix: GTIN, _kind: 'gtin', _display_name: 'Bakery' }));
+  must(await door.call(PLATFORM_ADMIN, 'verify_gtin_claim', { _brand_id: brandA, _claim_id: claim.id }));
   fx.batchB = must<{ lines: { batch_id: string }[] }>(await door.call(U.bob, 'receive_inbound', {
     _brand_id: brandB, _location_id: fx.locB, _lines: [{ product_id: fx.productB, batch_number: 'B-LOT', quantity: 50 }],
   })).lines[0]!.batch_id;
@@ -382,7 +386,7 @@ export function defineTraceabilityCases(getDoor: () => Door): void {
     it('recalls a batch and its downstream, blocks their stock, shows the public recall, and reports it', async () => {
       const f = await receive(fx.main, 100);
       const bread = await make([[f, 20]], 40, fx.bread);
-      must(await door.call(U.adam, 'mint_serials', { _brand_id: fx.brandA, _batch_id: bread, _count: 3 }));
+      const minted = must<{ first_serial_number: string }>(await door.call(U.adam, 'mint_serials', { _brand_id: fx.brandA, _batch_id: bread, _count: 3 }));
       // bread reaches the shop (accepted) and another transfer is pending
       const t1 = must<{ id: string; number: string }>(await door.call(U.eve, 'create_transfer', {
         _brand_id: fx.brandA, _from_location_id: fx.main, _to_location_id: fx.shop, _lines: [{ batch_id: bread, quantity: 10 }] }));
@@ -422,7 +426,7 @@ export function defineTraceabilityCases(getDoor: () => Door): void {
       const pub = must<{ public_id: string }>(await door.call(U.vic, 'find_batch', { _brand_id: fx.brandA, _batch_id: bread }));
       expect(must(await door.call(null, 'get_public_batch', { _public_id: pub.public_id }))).toMatchObject({ recalled: true, recall_message: 'Undeclared allergen', status: 'recalled' });
       const batchNumber = breadRow.batch_number;
-      expect(must(await door.call(null, 'resolve_digital_link', { _uri: `https://id.example.com/01/${GTIN}/10/${encodeURIComponent(batchNumber)}/21/1` })))
+      expect(must(await door.call(null, 'resolve_digital_link', { _uri: `https://id.example.com/01/${GTIN}/10/${encodeURIComponent(batchNumber)}/21/${encodeURIComponent(minted.first_serial_number)}` })))
         .toMatchObject({ recalled: true, recall_message: 'Undeclared allergen', level: 'serial' });
       // recalling it again is a 409 naming the recall; other's recall is unaffected
       const again = await recall(bread);

@@ -75,7 +75,9 @@ export function defineValueCases(getDoor: () => Door): void {
 
     it('sync records with such dates fail per record; the others are written', async () => {
       must(await door.call(ERP, 'upsert_products', { _brand_id: brand, _products: [{ externalId: 'V-ITEM', name: 'Values oil' }] }));
-      const records = BAD_DATES.map((d, i) => ({ externalId: `VS-${i}`, productExternalId: 'V-ITEM', batchNumber: `VS-${i}`, receivedDate: d }));
+      // sync records also take an ISO 8601 date-time, its date part as written (docs/sync.md): not bad there
+      const records = BAD_DATES.filter((d) => !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(d))
+        .map((d, i) => ({ externalId: `VS-${i}`, productExternalId: 'V-ITEM', batchNumber: `VS-${i}`, receivedDate: d }));
       const r = must<SyncResult>(await door.call(ERP, 'upsert_batches', {
         _brand_id: brand, _batches: [...records, { externalId: 'VS-ok', productExternalId: 'V-ITEM', batchNumber: 'VS-ok', receivedDate: '1900-01-01' }] }));
       for (const rec of records) expect(errorOf(r, rec.externalId), rec.receivedDate).toBe('receivedDate must be an ISO date (YYYY-MM-DD) between 1900-01-01 and 9999-12-31');

@@ -410,11 +410,16 @@ describe('pool exhaustion, statement timeouts, oversized bodies', () => {
     const total = Object.values(outcomes).reduce((a, b) => a + b, 0);
     process.stdout.write(`[security] storm: ${total} concurrent calls: ${JSON.stringify(outcomes)}\n`);
     expect(bad).toEqual([]);
-    // the ledger sums to the stock table, and committed stock equals the pending transfers' lines
+    // the ledger sums to the stock table, and committed stock equals the pending transfers' lines plus the
+    // reserved pick lists' lines (the fixture holds one)
     const drift = await db.admin`
       with l as (select batch_id, location_id, sum(quantity_delta) q, sum(committed_delta) c from data.stock_movements where brand_id = ${S.brand} group by 1, 2),
-           p as (select tl.batch_id, t.from_location_id as location_id, sum(tl.quantity) c from data.transfers t join data.transfer_lines tl on tl.brand_id = t.brand_id and tl.transfer_id = t.id
-                  where t.brand_id = ${S.brand} and t.status = 'pending' group by 1, 2)
+           p as (select x.batch_id, x.location_id, sum(x.q) c from (
+                   select tl.batch_id, t.from_location_id as location_id, tl.quantity q from data.transfers t join data.transfer_lines tl on tl.brand_id = t.brand_id and tl.transfer_id = t.id
+                    where t.brand_id = ${S.brand} and t.status = 'pending'
+                   union all
+                   select pl.batch_id, k.location_id, pl.quantity from data.picks k join data.pick_lines pl on pl.brand_id = k.brand_id and pl.pick_id = k.id
+                    where k.brand_id = ${S.brand} and k.status = 'reserved') x group by 1, 2)
       select s.batch_id, s.location_id, s.quantity, s.committed, l.q, l.c, coalesce(p.c, 0) as pending
         from data.stock s left join l using (batch_id, location_id) left join p using (batch_id, location_id)
        where s.brand_id = ${S.brand} and (s.quantity <> coalesce(l.q, 0) or s.committed <> coalesce(l.c, 0) or s.committed <> coalesce(p.c, 0))`;

@@ -35,7 +35,7 @@ beforeAll(async () => {
   db = await createTestDb();
   gw = await startGateway(db);
   catalog = await loadCatalog(db.admin, ['api']);
-  F = await buildBrand((who, fn, args) => sqlCall(db.admin, who, fn, args), 'F');
+  F = await buildBrand((who, fn, args) => sqlCall(db.admin, who, fn, args), 'F', db.admin);
   ownerToken = await gw.token(F.owner);
   await installWriteLog(db.admin); // after the fixture: from here on, every committed row change is logged
   const rows = await db.admin<{ name: string }[]>`

@@ -14,6 +14,7 @@ import type { Who, DoorResult } from '../support/door.ts';
 import { sqlCall } from '../support/sqldoor.ts';
 import { startGateway, type TestGateway } from '../support/gateway.ts';
 import { httpCall } from '../support/httpdoor.ts';
+import { COMPLETE } from '../cases/due-diligence.ts';
 
 let db: TestDb;
 let pool: Sql;
@@ -22,6 +23,7 @@ const OWNER: Who = { sub: 'race-owner' };
 const ADMIN: Who = { sub: 'race-admin' };
 const ADMIN2: Who = { sub: 'race-admin2' };
 const EDITOR: Who = { sub: 'race-editor' };
+const OPS: Who = { sub: 'race-ops', scope: 'platform:admin' };
 
 interface Fx { brand: string; product: string; l1: string; l2: string }
 let fx: Fx;
@@ -46,6 +48,46 @@ async function pendingTransfer(): Promise<{ batch: string; transfer: string }> {
   const t = await ok<{ id: string }>(EDITOR, 'create_transfer', {
     _brand_id: fx.brand, _from_location_id: fx.l1, _to_location_id: fx.l2, _lines: [{ batch_id: batch, quantity: 5 }] });
   return { batch, transfer: t.id };
+}
+/** A product of its own with one batch holding `units` at l1 (pick suggestions read a product's batches). */
+async function ownProductStock(units: number): Promise<{ product: string; batch: string }> {
+  const product = (await ok<{ id: string }>(EDITOR, 'create_product', { _brand_id: fx.brand, _name: uniq('Pick product') })).id;
+  const batch = (await ok<{ id: string }>(EDITOR, 'create_product_batch', { _brand_id: fx.brand, _product_id: product, _batch_number: uniq('PB') })).id;
+  await ok(EDITOR, 'adjust_stock', { _brand_id: fx.brand, _batch_id: batch, _location_id: fx.l1, _delta: units, _reason: 'count' });
+  return { product, batch };
+}
+async function reservedPick(): Promise<string> {
+  const { product, batch } = await ownProductStock(5);
+  return (await ok<{ id: string }>(EDITOR, 'reserve_picks', { _brand_id: fx.brand, _product_id: product, _location_id: fx.l1,
+    _lines: [{ batch_id: batch, quantity: 5 }] })).id;
+}
+/** A due-diligence statement drafted by a sync push; `complete` fills in what submitting needs, `submitted` submits it. */
+async function statement(stage: 'draft' | 'complete' | 'submitted'): Promise<string> {
+  const r = await ok<{ ddsCreated: { ddsId: string }[] }>(EDITOR, 'upsert_batches', { _brand_id: fx.brand, _auto_create_dds: true,
+    _batches: [{ externalId: uniq('RDDS'), productExternalId: 'RACE-ITEM', batchNumber: uniq('RDN') }] });
+  const id = r.ddsCreated[0]!.ddsId;
+  if (stage !== 'draft') await ok(EDITOR, 'update_due_diligence_statement', { _brand_id: fx.brand, _dds_id: id, _patch: COMPLETE });
+  if (stage === 'submitted') await ok(EDITOR, 'submit_due_diligence_statement', { _brand_id: fx.brand, _dds_id: id });
+  return id;
+}
+const claim = async () => (await ok<{ id: string }>(ADMIN, 'claim_gtin_prefix', {
+  _brand_id: fx.brand, _prefix: String(80_000_000 + ++n), _display_name: 'Race & Co' })).id;
+const newWebhook = async () => (await ok<{ webhook: { id: string } }>(ADMIN, 'create_webhook', {
+  _brand_id: fx.brand, _url: `https://race.example.test/${uniq('hook')}`, _events: ['batch.*'] })).webhook.id;
+/** A delivered delivery: an endpoint, a new batch's event, and the worker's steps (queue, claim, a 200) as the superuser. */
+async function deliveredDelivery(): Promise<string> {
+  const w = await newWebhook();
+  await newBatch();
+  for (let i = 0; i < 200; i++) {
+    await db.admin`select app.webhook_dispatch()`;
+    for (const c of await db.admin<{ brand_id: string; delivery_id: string; attempt: number }[]>`select * from app.webhook_claim('race')`) {
+      await db.admin`select app.webhook_record(${c.brand_id}, ${c.delivery_id}, ${c.attempt}, 'race', now(), 200, null, 0)`;
+    }
+    const [d] = await db.admin<{ id: string }[]>`select id from data.webhook_deliveries where webhook_id = ${w} and state = 'delivered' limit 1`;
+    if (d) return d.id;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('no delivery was delivered');
 }
 const stockKey = (batch: string) => `select pg_advisory_xact_lock(app.stock_lock_key('${fx.brand}', '${batch}', '${fx.l1}'))`;
 const rowLock = (table: string, id: string) => `select 1 from data.${table} where brand_id = '${fx.brand}' and id = '${id}' for update`;
@@ -249,6 +291,238 @@ const RACES: Record<string, Conflict | NoConflict> = {
                gate: [`select 1 from data.serials where brand_id = '${fx.brand}' and batch_id = '${b}' for update`] };
     },
     loser: ['PT409'],
+  },
+  archive_product: {
+    async setup() {
+      const p = (await ok<{ id: string }>(EDITOR, 'create_product', { _brand_id: fx.brand, _name: uniq('Archived') })).id;
+      const a = { _brand_id: fx.brand, _product_id: p };
+      return { calls: [{ who: ADMIN, fn: 'archive_product', args: a }, { who: ADMIN2, fn: 'archive_product', args: a }], gate: [rowLock('products', p)] };
+    },
+    loser: ['PT409'],
+  },
+  update_product: {
+    async setup() {
+      const p = (await ok<{ id: string }>(EDITOR, 'create_product', { _brand_id: fx.brand, _name: uniq('Patched') })).id;
+      const a = (sku: string) => ({ _brand_id: fx.brand, _product_id: p, _patch: { sku }, _expected_version: 1 });
+      return { calls: [{ who: EDITOR, fn: 'update_product', args: a('S1') }, { who: ADMIN, fn: 'update_product', args: a('S2') }], gate: [rowLock('products', p)] };
+    },
+    loser: ['PT412'],
+  },
+  claim_gtin_prefix: {
+    async setup() {
+      const a = { _brand_id: fx.brand, _prefix: String(90_000_000 + ++n), _display_name: 'Race & Co' };
+      return { calls: [{ who: ADMIN, fn: 'claim_gtin_prefix', args: a }, { who: ADMIN2, fn: 'claim_gtin_prefix', args: a }] };
+    },
+    loser: ['23505'],
+  },
+  verify_gtin_claim: {
+    async setup() {
+      const c = await claim();
+      const a = { _brand_id: fx.brand, _claim_id: c };
+      return { calls: [{ who: OPS, fn: 'verify_gtin_claim', args: a }, { who: OPS, fn: 'verify_gtin_claim', args: a }], gate: [rowLock('gtin_claims', c)] };
+    },
+    loser: ['PT409'],
+  },
+  reject_gtin_claim: {
+    async setup() {
+      const c = await claim();
+      const a = { _brand_id: fx.brand, _claim_id: c, _note: 'no licence' };
+      return { calls: [{ who: OPS, fn: 'reject_gtin_claim', args: a }, { who: OPS, fn: 'reject_gtin_claim', args: a }], gate: [rowLock('gtin_claims', c)] };
+    },
+    loser: ['PT409'],
+  },
+  set_serial_format: {
+    none: 'an upsert of the brand\'s one format row: the later call\'s format stands, both succeed',
+    async setup() {
+      return {
+        calls: [{ who: ADMIN, fn: 'set_serial_format', args: { _brand_id: fx.brand, _length: 12 } },
+                { who: ADMIN2, fn: 'set_serial_format', args: { _brand_id: fx.brand, _length: 14 } }],
+        async check() {
+          const rows = await db.admin<{ length: number }[]>`select length from data.serial_formats where brand_id = ${fx.brand}`;
+          expect(rows.length).toBe(1);
+          expect([12, 14]).toContain(rows[0]!.length);
+        },
+      };
+    },
+  },
+  update_due_diligence_statement: {
+    async setup() {
+      const d = await statement('draft');
+      const a = (description: string) => ({ _brand_id: fx.brand, _dds_id: d, _patch: { description }, _expected_version: 1 });
+      return { calls: [{ who: EDITOR, fn: 'update_due_diligence_statement', args: a('one') }, { who: ADMIN, fn: 'update_due_diligence_statement', args: a('two') }],
+               gate: [rowLock('due_diligence_statements', d)] };
+    },
+    loser: ['PT412'],
+  },
+  submit_due_diligence_statement: {
+    async setup() {
+      const d = await statement('complete');
+      const a = { _brand_id: fx.brand, _dds_id: d };
+      return { calls: [{ who: EDITOR, fn: 'submit_due_diligence_statement', args: a }, { who: ADMIN, fn: 'submit_due_diligence_statement', args: a }],
+               gate: [rowLock('due_diligence_statements', d)] };
+    },
+    loser: ['PT409'],
+  },
+  record_due_diligence_decision: {
+    async setup() {
+      const d = await statement('submitted');
+      const a = { _brand_id: fx.brand, _dds_id: d, _decision: 'accepted', _verification_number: uniq('VRF') };
+      return { calls: [{ who: ADMIN, fn: 'record_due_diligence_decision', args: a }, { who: ADMIN2, fn: 'record_due_diligence_decision', args: a }],
+               gate: [rowLock('due_diligence_statements', d)] };
+    },
+    loser: ['PT409'],
+  },
+  produce_batch: {
+    async setup() {
+      const b = await stocked(5);
+      const a = () => ({ _brand_id: fx.brand, _location_id: fx.l1, _inputs: [{ batch_id: b, quantity: 5 }], _quantity: 1,
+                         _product_id: fx.product, _batch_number: uniq('OUT') });
+      return { calls: [{ who: EDITOR, fn: 'produce_batch', args: a() }, { who: ADMIN, fn: 'produce_batch', args: a() }], gate: [stockKey(b)] };
+    },
+    loser: ['PT409'],
+  },
+  split_batch: {
+    async setup() {
+      const b = await stocked(5);
+      const a = { _brand_id: fx.brand, _batch_id: b, _location_id: fx.l1, _parts: [{ quantity: 5 }] };
+      return { calls: [{ who: EDITOR, fn: 'split_batch', args: a }, { who: ADMIN, fn: 'split_batch', args: a }], gate: [stockKey(b)] };
+    },
+    loser: ['PT409'],
+  },
+  merge_batches: {
+    async setup() {
+      const [b1, b2] = [await stocked(5), await stocked(5)];
+      const a = { _brand_id: fx.brand, _location_id: fx.l1, _inputs: [{ batch_id: b1, quantity: 5 }, { batch_id: b2, quantity: 5 }] };
+      return { calls: [{ who: EDITOR, fn: 'merge_batches', args: a }, { who: ADMIN, fn: 'merge_batches', args: a }], gate: [stockKey(b1)] };
+    },
+    loser: ['PT409'],
+  },
+  recall_batch: {
+    async setup() {
+      const b = await newBatch();
+      const a = { _brand_id: fx.brand, _batch_id: b, _reason: 'Undeclared allergen' };
+      return { calls: [{ who: ADMIN, fn: 'recall_batch', args: a }, { who: ADMIN2, fn: 'recall_batch', args: a }], gate: [rowLock('batches', b)] };
+    },
+    loser: ['PT409'],
+  },
+  lift_recall: {
+    async setup() {
+      const b = await newBatch();
+      const r = await ok<{ recall: { id: string } }>(ADMIN, 'recall_batch', { _brand_id: fx.brand, _batch_id: b, _reason: 'Suspected' });
+      const a = { _brand_id: fx.brand, _recall_id: r.recall.id, _reason: 'false alarm' };
+      return { calls: [{ who: ADMIN, fn: 'lift_recall', args: a }, { who: ADMIN2, fn: 'lift_recall', args: a }], gate: [rowLock('recalls', r.recall.id)] };
+    },
+    loser: ['PT409'],
+  },
+  place_hold: {
+    async setup() {
+      const b = await newBatch();
+      const a = { _brand_id: fx.brand, _batch_id: b, _reason_code: 'damaged' };
+      return { calls: [{ who: EDITOR, fn: 'place_hold', args: a }, { who: ADMIN, fn: 'place_hold', args: a }] };
+    },
+    loser: ['23505'],
+  },
+  release_hold: {
+    async setup() {
+      const b = await newBatch();
+      const h = (await ok<{ id: string }>(EDITOR, 'place_hold', { _brand_id: fx.brand, _batch_id: b, _reason_code: 'damaged' })).id;
+      const a = { _brand_id: fx.brand, _hold_id: h };
+      return { calls: [{ who: ADMIN, fn: 'release_hold', args: a }, { who: ADMIN2, fn: 'release_hold', args: a }], gate: [rowLock('holds', h)] };
+    },
+    loser: ['PT409'],
+  },
+  set_release_rule: {
+    none: 'an upsert of the product\'s one rule row: the later call\'s setting stands, both succeed',
+    async setup() {
+      const p = (await ok<{ id: string }>(EDITOR, 'create_product', { _brand_id: fx.brand, _name: uniq('Gated') })).id;
+      return {
+        calls: [{ who: ADMIN, fn: 'set_release_rule', args: { _brand_id: fx.brand, _product_id: p, _requires_lab_result: true } },
+                { who: ADMIN2, fn: 'set_release_rule', args: { _brand_id: fx.brand, _product_id: p, _requires_lab_result: false } }],
+        async check() {
+          const [r] = await db.admin<{ n: number }[]>`select count(*)::int as n from data.release_rules where brand_id = ${fx.brand} and product_id = ${p}`;
+          expect(r!.n).toBe(1);
+        },
+      };
+    },
+  },
+  record_lab_result: {
+    async setup() {
+      const b = await newBatch();
+      const first = (await ok<{ id: string }>(EDITOR, 'record_lab_result', { _brand_id: fx.brand, _batch_id: b, _result: 'pass' })).id;
+      // two corrections of the same result: a result is corrected at most once
+      const a = { _brand_id: fx.brand, _batch_id: b, _result: 'fail', _supersedes_id: first, _correction_reason: 'retest' };
+      return { calls: [{ who: EDITOR, fn: 'record_lab_result', args: a }, { who: ADMIN, fn: 'record_lab_result', args: a }], gate: [rowLock('batches', b)] };
+    },
+    loser: ['PT409', '23505'],
+  },
+  reserve_picks: {
+    async setup() {
+      const { product, batch } = await ownProductStock(5);
+      const a = { _brand_id: fx.brand, _product_id: product, _location_id: fx.l1, _lines: [{ batch_id: batch, quantity: 5 }] };
+      return { calls: [{ who: EDITOR, fn: 'reserve_picks', args: a }, { who: ADMIN, fn: 'reserve_picks', args: a }], gate: [stockKey(batch)] };
+    },
+    loser: ['PT409'],
+  },
+  confirm_picks: {
+    async setup() {
+      const k = await reservedPick();
+      const a = { _brand_id: fx.brand, _pick_id: k };
+      return { calls: [{ who: EDITOR, fn: 'confirm_picks', args: a }, { who: ADMIN, fn: 'confirm_picks', args: a }], gate: [rowLock('picks', k)] };
+    },
+    loser: ['PT409'],
+  },
+  release_picks: {
+    async setup() {
+      const k = await reservedPick();
+      const a = { _brand_id: fx.brand, _pick_id: k };
+      return { calls: [{ who: EDITOR, fn: 'release_picks', args: a }, { who: ADMIN, fn: 'release_picks', args: a }], gate: [rowLock('picks', k)] };
+    },
+    loser: ['PT409'],
+  },
+  create_webhook: {
+    none: 'each call creates an endpoint of its own (its own id and secret); the same URL twice is allowed',
+    async setup() {
+      const url = `https://race.example.test/${uniq('twin')}`;
+      const a = { _brand_id: fx.brand, _url: url };
+      return {
+        calls: [{ who: ADMIN, fn: 'create_webhook', args: a }, { who: ADMIN2, fn: 'create_webhook', args: a }],
+        async check() {
+          const [r] = await db.admin<{ n: number; s: number }[]>`
+            select count(*)::int as n, count(distinct secret)::int as s from data.webhooks where brand_id = ${fx.brand} and url = ${url}`;
+          expect(r).toEqual({ n: 2, s: 2 });
+        },
+      };
+    },
+  },
+  update_webhook: {
+    async setup() {
+      const w = await newWebhook();
+      const a = (d: string) => ({ _brand_id: fx.brand, _webhook_id: w, _description: d, _expected_version: 1 });
+      return { calls: [{ who: ADMIN, fn: 'update_webhook', args: a('one') }, { who: ADMIN2, fn: 'update_webhook', args: a('two') }], gate: [rowLock('webhooks', w)] };
+    },
+    loser: ['PT412'],
+  },
+  delete_webhook: {
+    async setup() {
+      const w = await newWebhook();
+      const a = { _brand_id: fx.brand, _webhook_id: w };
+      return { calls: [{ who: ADMIN, fn: 'delete_webhook', args: a }, { who: ADMIN2, fn: 'delete_webhook', args: a }], gate: [rowLock('webhooks', w)] };
+    },
+    loser: ['PT404'],
+  },
+  redeliver_webhook: {
+    none: 'each call queues one more delivery of the same event at the end of the queue (receivers deduplicate on webhook-id)',
+    async setup() {
+      const d = await deliveredDelivery();
+      const a = { _brand_id: fx.brand, _delivery_id: d };
+      return {
+        calls: [{ who: ADMIN, fn: 'redeliver_webhook', args: a }, { who: ADMIN2, fn: 'redeliver_webhook', args: a }],
+        async check() {
+          const [r] = await db.admin<{ n: number }[]>`select count(*)::int as n from data.webhook_deliveries where redelivery_of = ${d}`;
+          expect(r!.n).toBe(2);
+        },
+      };
+    },
   },
   ...Object.fromEntries(([
     ['upsert_suppliers', '_suppliers', () => [{ externalId: uniq('RS'), name: 'Race supplier' }], 'suppliers'],

@@ -6,7 +6,7 @@ import postgres, { type Sql, type TransactionSql } from 'postgres';
 import fc from 'fast-check';
 import { asUser, createTestDb, type TestDb } from '../support/db.ts';
 import type { Who } from '../support/door.ts';
-import { barrier, call as raceCall, tally, type Outcome } from '../support/race.ts';
+import { barrier, call as callOn, checkStockInvariants, tally, type Outcome } from '../support/race.ts';
 
 let db: TestDb;
 let pool: Sql;
@@ -16,8 +16,8 @@ const EDITOR: Who = { sub: 'cc-editor' };
 let brand: string;
 let product: string;
 
-/** One call in its own transaction; failures are returned, not thrown. */
-const call = <T>(who: Who, fn: (tx: TransactionSql) => Promise<T>, gate?: Promise<void>): Promise<Outcome<T>> => raceCall(pool, who, fn, gate);
+/** One call in its own transaction on the pool; failures are returned, not thrown. */
+const call = <T>(who: Who, fn: (tx: TransactionSql) => Promise<T>, gate?: Promise<void>): Promise<Outcome<T>> => callOn(pool, who, fn, gate);
 
 function report(name: string, t: ReturnType<typeof tally>): void {
   console.log(`inventory-concurrency: ${name}: calls=${t.calls} successes=${t.ok} conflicts=${t.conflicts} other=${t.other.length}`);
@@ -50,48 +50,7 @@ async function stockRow(batch: string, loc: string): Promise<{ quantity: number;
 }
 
 /** The invariants of docs/inventory.md, checked over the whole brand as the superuser. */
-async function checkInvariants(): Promise<void> {
-  const ledgerMismatch = await db.admin`
-    select s.batch_id, s.location_id, s.quantity, s.committed, m.q, m.c
-      from data.stock s
-      full join (select batch_id, location_id, sum(quantity_delta) as q, sum(committed_delta) as c
-                   from data.stock_movements where brand_id = ${brand} group by 1, 2) m
-        on m.batch_id = s.batch_id and m.location_id = s.location_id
-     where (s.brand_id = ${brand} or s.brand_id is null)
-       and (s.quantity is distinct from m.q or s.committed is distinct from m.c)`;
-  expect(ledgerMismatch, 'ledger sums = stock table').toEqual([]);
-  const negative = await db.admin`
-    select * from data.stock where brand_id = ${brand} and (quantity < 0 or committed < 0 or committed > quantity or available < 0)`;
-  expect(negative, 'nothing negative, committed <= quantity').toEqual([]);
-  const committed = await db.admin`
-    select s.batch_id, s.location_id, s.committed, coalesce(p.q, 0) as pending
-      from data.stock s
-      left join (select l.batch_id, t.from_location_id as location_id, sum(l.quantity) as q
-                   from data.transfer_lines l join data.transfers t on t.brand_id = l.brand_id and t.id = l.transfer_id
-                  where t.brand_id = ${brand} and t.status = 'pending' group by 1, 2) p
-        on p.batch_id = s.batch_id and p.location_id = s.location_id
-     where s.brand_id = ${brand} and s.committed <> coalesce(p.q, 0)`;
-  expect(committed, 'committed = sum of pending transfers leaving').toEqual([]);
-  // stock only moves between locations: per batch, on hand = receipts + adjustments
-  const conservation = await db.admin`
-    select b.batch_id from (
-      select batch_id, sum(quantity) as q from data.stock where brand_id = ${brand} group by 1) b
-      join (select batch_id, sum(quantity_delta) filter (where kind in ('receipt', 'adjustment')) as q
-              from data.stock_movements where brand_id = ${brand} group by 1) m on m.batch_id = b.batch_id
-     where b.q is distinct from coalesce(m.q, 0)`;
-  expect(conservation, 'transfers neither create nor destroy stock').toEqual([]);
-  // accepted transfers moved exactly once; others never moved
-  const moved = await db.admin`
-    select t.id, t.status, count(*) filter (where m.kind = 'transfer_in') as ins, count(*) filter (where m.kind = 'transfer_out') as outs,
-           (select count(*) from data.transfer_lines l where l.brand_id = t.brand_id and l.transfer_id = t.id) as lines
-      from data.transfers t left join data.stock_movements m on m.brand_id = t.brand_id and m.transfer_id = t.id
-     where t.brand_id = ${brand}
-     group by t.id, t.status, t.brand_id
-    having (t.status = 'accepted' and (count(*) filter (where m.kind = 'transfer_in') <> (select count(*) from data.transfer_lines l where l.brand_id = t.brand_id and l.transfer_id = t.id)
-                                       or count(*) filter (where m.kind = 'transfer_out') <> (select count(*) from data.transfer_lines l where l.brand_id = t.brand_id and l.transfer_id = t.id)))
-        or (t.status <> 'accepted' and count(*) filter (where m.kind in ('transfer_in', 'transfer_out')) > 0)`;
-  expect(moved, 'accepted transfers moved exactly once').toEqual([]);
-}
+const checkInvariants = () => checkStockInvariants(db.admin, brand);
 
 beforeAll(async () => {
   db = await createTestDb();

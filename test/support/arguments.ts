@@ -58,6 +58,9 @@ const BY_FUNCTION: Record<string, ArgSpec> = {
   'produce_batch._kind': val(() => 'production'),
   'trace_batch._direction': val(() => 'both'),
   'list_recalls._status': val(() => 'active'),
+  'reserve_picks._lines': id((c) => [{ batch_id: c.src.batch, quantity: 1 }]),
+  'list_holds._status': val(() => 'open'),
+  'list_picks._status': val(() => 'reserved'),
 };
 
 /** Meaning of an argument name in every function that has it. */
@@ -74,6 +77,9 @@ const BY_NAME: Record<string, ArgSpec> = {
   _inbound_id: id((c) => c.src.inbound),
   _supplier_id: id((c) => c.src.supplier),
   _user_id: id((c) => c.src.viewer),
+  _supersedes_id: id((c) => c.src.labResult),
+  _hold_id: id((c) => c.src.hold),
+  _pick_id: id((c) => c.src.pick),
   // codes, external keys and search terms that name brand rows
   _code: id((c) => c.src.serialCode),
   _public_id: id((c) => c.src.publicId),
@@ -109,6 +115,13 @@ const BY_NAME: Record<string, ArgSpec> = {
   _output_location_id: id((c) => c.src.location2),
   _into_batch_id: id((c) => c.src.batch),
   _recall_id: id((c) => c.src.recall),
+  // events room: endpoints, deliveries, feed cursors, audit row ids
+  _webhook_id: id((c) => c.src.webhook),
+  _delivery_id: id((c) => c.src.delivery ?? '00000000-0000-4000-8000-000000000000'),
+  _after: id((c) => c.src.feedCursor),
+  _row_id: id((c) => c.src.batch),
+  _url: id((c) => `https://${c.src.marker.toLowerCase()}.example.test/hook${c.n}`),
+  _description: val((c) => `security test ${c.n}`),
   // plain values
   _quantity: val(() => 3),
   _delta: val(() => 1),
@@ -155,6 +168,29 @@ const BY_NAME: Record<string, ArgSpec> = {
   _max_depth: val(() => 10),
   _max_edges: val(() => 1000),
   _include_downstream: val(() => true),
+  _result: val(() => 'pass'),
+  _analytes: val(() => [{ name: 'cbd', value: 1.5, unit: '%', result: 'pass' }]),
+  _lab_name: val((c) => `Lab ${c.n}`),
+  _sample_id: val((c) => `S-${c.n}`),
+  _sampled_on: val(() => '2026-01-02'),
+  _tested_on: val(() => '2026-01-03'),
+  _certificate_url: val((c) => `https://coa.example.test/${c.n}.pdf`),
+  _certificate_sha256: val(() => 'c0ffee'.repeat(10) + 'c0ff'),
+  _data: val(() => ({ panel: 'potency' })),
+  _correction_reason: val((c) => `correction ${c.n}`),
+  _include_superseded: val(() => true),
+  _reason_code: val(() => 'regulatory'),
+  _requires_lab_result: val(() => false),
+  _within_days: val(() => 30),
+  _include_expired: val(() => true),
+  _min_remaining_days: val(() => 0),
+  _events: val(() => ['batch.*']),
+  _max_attempts: val(() => 5),
+  _table: val(() => 'batches'),
+  _state: val(() => 'pending'),
+  _before_seq: val(() => 2_000_000_000),
+  _from: val(() => '2000-01-01T00:00:00Z'),
+  _to: val(() => '2100-01-01T00:00:00Z'),
 };
 
 export function argSpec(fn: string, arg: string): ArgSpec | undefined {

@@ -55,6 +55,13 @@ export interface BrandFx {
   /** made from `batch` by a production; recalled (recall) */
   producedBatch: string;
   recall: string;
+  labResult: string;
+  hold: string;
+  pick: string;
+  webhook: string;
+  /** a webhook delivery with a logged attempt (when buildBrand is given the superuser connection to act as the delivery worker) */
+  delivery: string | null;
+  feedCursor: string;
 }
 
 /** The platform administrator who verifies the fixture brands' GTIN claims. */
@@ -73,7 +80,7 @@ export function gtin13(seed: string): string {
 const rand = (n: number) => Array.from({ length: n }, () => 'abcdefghjkmnpqrstuvwxyz23456789'[Math.floor(Math.random() * 31)]).join('');
 
 /** Build one of everything in a new brand owned by `sec-<label>-owner-<tag>`. */
-export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
+export async function buildBrand(call: Call, label: string, admin?: Sql): Promise<BrandFx> {
   const tag = rand(6);
   const marker = `Zq${label}${tag}`; // distinctive: appears in every free-text value of the brand
   const owner = { sub: `sec-${label.toLowerCase()}-owner-${tag}` };
@@ -136,9 +143,43 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
   const producedBatch = produced.outputs[0]!.batch_id;
   const recall = must<{ recall: { id: string } }>(await call(owner, 'recall_batch', {
     _brand_id: b, _batch_id: producedBatch, _reason: `${marker} recall reason` }), 'recall_batch');
+  // quality: a release rule, a lab result with analytes, a pick list reserved by first expiry, a hold at the second location
+  must(await call(owner, 'set_release_rule', { _brand_id: b, _product_id: product.id, _requires_lab_result: false }), 'set_release_rule');
+  const labResult = must<{ id: string }>(await call(owner, 'record_lab_result', {
+    _brand_id: b, _batch_id: batch.id, _result: 'pass', _lab_name: `${marker} lab`, _sample_id: `${marker}-SAMPLE`,
+    _analytes: [{ name: 'thc', display_name: `${marker} THC`, value: 20.5, unit: '%' }], _data: { secret: `${marker} lab data` },
+  }), 'record_lab_result');
+  const suggestion = must<{ lines: { batch_id: string; quantity: number }[] }>(await call(owner, 'suggest_picks', {
+    _brand_id: b, _product_id: product.id, _location_id: loc.id, _quantity: 2,
+  }), 'suggest_picks');
+  const pick = must<{ id: string }>(await call(owner, 'reserve_picks', {
+    _brand_id: b, _product_id: product.id, _location_id: loc.id, _note: `${marker} pick note`,
+    _lines: suggestion.lines.map((l) => ({ batch_id: l.batch_id, quantity: l.quantity })),
+  }), 'reserve_picks');
+  const hold = must<{ id: string }>(await call(owner, 'place_hold', {
+    _brand_id: b, _batch_id: batch.id, _reason_code: 'damaged', _note: `${marker} hold note`, _location_id: loc2.id,
+  }), 'place_hold');
   const page = must<{ next_cursor: string | null }>(await call(owner, 'search_batches', { _brand_id: b, _limit: 1 }), 'search_batches');
   const moves = must<{ id: number }[]>(await call(owner, 'list_stock_movements', { _brand_id: b }), 'list_stock_movements');
   const gtin14 = product.gtin;
+  const webhook = must<{ webhook: { id: string } }>(await call(owner, 'create_webhook', {
+    _brand_id: b, _url: `https://${marker.toLowerCase()}.example.test/hook`, _description: `${marker} webhook`,
+  }), 'create_webhook').webhook.id;
+  must(await call(owner, 'set_batch_status', { _brand_id: b, _batch_id: batch.id, _status: 'received' }), 'set_batch_status');
+  const changes = must<{ cursor: string }[]>(await call(owner, 'list_changes', { _brand_id: b }), 'list_changes');
+  let delivery: string | null = null;
+  if (admin) {
+    // what the delivery worker would do: queue a delivery for the brand's events and log an attempt
+    for (let i = 0; i < 400 && !delivery; i++) {
+      await admin`select app.webhook_dispatch()`;
+      for (const c of await admin<{ brand_id: string; delivery_id: string; attempt: number }[]>`select * from app.webhook_claim('fixture')`) {
+        await admin`select app.webhook_record(${c.brand_id}, ${c.delivery_id}, ${c.attempt}, 'fixture', now(), 503, 'fixture', 0)`;
+      }
+      const rows = await admin<{ id: string }[]>`select delivery_id as id from data.webhook_attempts where brand_id = ${b} limit 1`;
+      delivery = rows[0]?.id ?? null;
+      if (!delivery) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   return {
     label, marker, owner: owner.sub, viewer, brand: b, brandName: brand.name, slug,
     supplier: sup.records[0]!.internalId, supplierExt: `${marker}-SUP`,
@@ -156,6 +197,8 @@ export async function buildBrand(call: Call, label: string): Promise<BrandFx> {
     claim: claim.id,
     mintJob: job.job_id,
     producedBatch, recall: recall.recall.id,
+    labResult: labResult.id, hold: hold.id, pick: pick.id,
+    webhook, delivery, feedCursor: changes[0]?.cursor ?? '0:0',
   };
 }
 
@@ -173,7 +216,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * every string containing the marker, serial codes, public ids, the GTIN, member subs.
  */
 export async function brandSecrets(admin: Sql, fx: BrandFx): Promise<Secret[]> {
-  const tables = await dataTables(admin);
+  // the audit trail and the outbox copy values of the other tables (read there, with their kind)
+  const tables = (await dataTables(admin)).filter((t) => t.name !== 'audit_events' && t.name !== 'events');
   const out = new Map<string, Secret>();
   const consumerCols = new Set(['brands.name', 'gtin_claims.display_name', 'products.name', 'batches.batch_number', 'products.gtin', 'batches.public_id', 'serials.serial_number', 'batches.recall_message']);
   const add = (value: string, where: string, kind: Secret['kind'] = 'internal') => {

@@ -7,7 +7,7 @@ export async function dataTables(admin: Sql): Promise<{ name: string; brandColum
   const rows = await admin<{ name: string; has_brand: boolean }[]>`
     select c.relname as name,
            exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'brand_id' and not a.attisdropped) as has_brand
-      from pg_class c where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p') order by 1`;
+      from pg_class c where c.relnamespace = 'data'::regnamespace and c.relkind in ('r', 'p') and not c.relispartition order by 1`;
   return rows.map((r) => ({ name: r.name, brandColumn: r.has_brand ? 'brand_id' : 'id' }));
 }
 

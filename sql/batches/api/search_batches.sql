@@ -10,8 +10,8 @@ create function api.search_batches(
   _created_to     timestamptz default null,
   _updated_from   timestamptz default null,
   _updated_to     timestamptz default null,
-  _received_from  date        default null,
-  _received_to    date        default null,
+  _received_from  data.iso_date default null,
+  _received_to    data.iso_date default null,
   _sort           text        default 'id',
   _direction      text        default 'desc',
   _limit          integer     default 50,
@@ -26,6 +26,8 @@ set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_sort      text;
+  v_received_from date := _received_from::date;
+  v_received_to date := _received_to::date;
   v_dir       text := lower(coalesce(_direction, 'desc'));
   v_desc      boolean;
   v_status    text := app.status_arg(_status);
@@ -41,11 +43,12 @@ declare
   v_like      text;
   v_term_products uuid[];
   v_code_products uuid[];
+  v_rows      data.batches[];
   v_items     api.batch[];
   v_ids       uuid[];
   v_total     bigint;
   v_next      text;
-  v_last      api.batch;
+  v_last      data.batches;
 begin
   perform app.require_role(_brand_id, 'viewer', 'batches:read');
   -- validate
@@ -113,11 +116,11 @@ begin
   -- are few: read by the product index and sorted, in any order (one statement).
   if _product_id is not null then
     v_not_id := null;
-    v_items := array(
-      select app.batch_out(b) from data.batches b
+    v_rows := array(
+      select b from data.batches b
        where b.brand_id = _brand_id and b.product_id = _product_id
          and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                    _updated_from, _updated_to, _received_from, _received_to, null)
+                                    _updated_from, _updated_to, v_received_from, v_received_to, null)
          and (v_after_id is null
               or case when v_sort = 'id' then (case when v_desc then b.id < v_after_id else b.id > v_after_id end)
                       when v_desc then (case v_sort when 'created_at' then b.created_at else b.updated_at end, b.id) < (v_ts, v_after_id)
@@ -127,7 +130,7 @@ begin
                 case when not v_desc then b.id end, case when v_desc then b.id end desc
        limit v_n offset v_offset);
   elsif v_like is not null and v_sort = 'id' and v_status is null and _created_from is null and _created_to is null
-        and _updated_from is null and _updated_to is null and _received_from is null and _received_to is null then
+        and _updated_from is null and _updated_to is null and v_received_from is null and v_received_to is null then
     -- _term (and product codes) by id: the page's ids from an index-only scan of (brand_id, id) INCLUDE
     -- (product_id, batch_number), then only those rows from the heap: the term reads no heap page it rejects
     if v_desc then
@@ -144,64 +147,64 @@ begin
                       order by x.id limit v_n offset v_offset);
     end if;
     -- then each row by its key, in the page's order (limit 1: a primary-key lookup per id, never a join over the brand)
-    v_items := array(select app.batch_out(r.b) from unnest(v_ids) with ordinality as u(id, ord)
+    v_rows := array(select r.b from unnest(v_ids) with ordinality as u(id, ord)
                        cross join lateral (select b from data.batches b where b.brand_id = _brand_id and b.id = u.id limit 1) r
                       order by u.ord);
   elsif v_status is not null and v_sort = 'created_at' and v_desc then
-    v_items := array(
-      select app.batch_out(b) from data.batches b
+    v_rows := array(
+      select b from data.batches b
        where b.brand_id = _brand_id and b.status = v_status and (b.created_at, b.id) <= (v_ts, v_id)
          and app.batch_search_match(b, null, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+                                    _updated_from, _updated_to, v_received_from, v_received_to, v_not_id)
        order by b.created_at desc, b.id desc limit v_n offset v_offset);
   elsif v_status is not null and v_sort = 'created_at' then
-    v_items := array(
-      select app.batch_out(b) from data.batches b
+    v_rows := array(
+      select b from data.batches b
        where b.brand_id = _brand_id and b.status = v_status and (b.created_at, b.id) >= (v_ts, v_id)
          and app.batch_search_match(b, null, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+                                    _updated_from, _updated_to, v_received_from, v_received_to, v_not_id)
        order by b.created_at, b.id limit v_n offset v_offset);
   elsif v_sort = 'id' and v_desc then
-    v_items := array(
-      select app.batch_out(b) from data.batches b
+    v_rows := array(
+      select b from data.batches b
        where b.brand_id = _brand_id and b.id <= v_id
          and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+                                    _updated_from, _updated_to, v_received_from, v_received_to, v_not_id)
        order by b.id desc limit v_n offset v_offset);
   elsif v_sort = 'id' then
-    v_items := array(
-      select app.batch_out(b) from data.batches b
+    v_rows := array(
+      select b from data.batches b
        where b.brand_id = _brand_id and b.id >= v_id
          and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+                                    _updated_from, _updated_to, v_received_from, v_received_to, v_not_id)
        order by b.id limit v_n offset v_offset);
   elsif v_sort = 'created_at' and v_desc then
-    v_items := array(
-      select app.batch_out(b) from data.batches b
+    v_rows := array(
+      select b from data.batches b
        where b.brand_id = _brand_id and (b.created_at, b.id) <= (v_ts, v_id)
          and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+                                    _updated_from, _updated_to, v_received_from, v_received_to, v_not_id)
        order by b.created_at desc, b.id desc limit v_n offset v_offset);
   elsif v_sort = 'created_at' then
-    v_items := array(
-      select app.batch_out(b) from data.batches b
+    v_rows := array(
+      select b from data.batches b
        where b.brand_id = _brand_id and (b.created_at, b.id) >= (v_ts, v_id)
          and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+                                    _updated_from, _updated_to, v_received_from, v_received_to, v_not_id)
        order by b.created_at, b.id limit v_n offset v_offset);
   elsif v_desc then
-    v_items := array(
-      select app.batch_out(b) from data.batches b
+    v_rows := array(
+      select b from data.batches b
        where b.brand_id = _brand_id and (b.updated_at, b.id) <= (v_ts, v_id)
          and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+                                    _updated_from, _updated_to, v_received_from, v_received_to, v_not_id)
        order by b.updated_at desc, b.id desc limit v_n offset v_offset);
   else
-    v_items := array(
-      select app.batch_out(b) from data.batches b
+    v_rows := array(
+      select b from data.batches b
        where b.brand_id = _brand_id and (b.updated_at, b.id) >= (v_ts, v_id)
          and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                    _updated_from, _updated_to, _received_from, _received_to, v_not_id)
+                                    _updated_from, _updated_to, v_received_from, v_received_to, v_not_id)
        order by b.updated_at, b.id limit v_n offset v_offset);
   end if;
 
@@ -209,7 +212,7 @@ begin
   if not _include_total then
     v_total := null;
   elsif v_status is null and v_like is null and v_code_products is null and _created_from is null and _created_to is null
-        and _updated_from is null and _updated_to is null and _received_from is null and _received_to is null then
+        and _updated_from is null and _updated_to is null and v_received_from is null and v_received_to is null then
     if _product_id is null then
       select count(*) into v_total from data.batches b where b.brand_id = _brand_id;
     else
@@ -219,21 +222,23 @@ begin
     select count(*) into v_total from data.batches b
      where b.brand_id = _brand_id and (_product_id is null or b.product_id = _product_id)
        and app.batch_search_match(b, v_status, v_like, v_term_products, v_code_products, _created_from, _created_to,
-                                  _updated_from, _updated_to, _received_from, _received_to, null);
+                                  _updated_from, _updated_to, v_received_from, v_received_to, null);
   end if;
 
-  if cardinality(v_items) > _limit then
-    v_last := v_items[_limit];
+  if cardinality(v_rows) > _limit then
+    v_last := v_rows[_limit];
     v_next := rtrim(translate(encode(convert_to(jsonb_build_object(
                 'v', case v_sort when 'id' then v_last.id::text
                                  when 'created_at' then to_char(v_last.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
                                  else to_char(v_last.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') end,
                 'id', v_last.id, 's', v_sort || ':' || v_dir)::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=');
-    v_items := v_items[1:_limit];
+    v_rows := v_rows[1:_limit];
   end if;
+  -- the page's rows as api.batch, with the quality part (lab state, sellability) for those rows only
+  v_items := app.batches_out(v_rows);
   return row(v_items, v_next, v_total, _limit)::api.batch_page;
 end
 $$;
-comment on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, date, date, text, text, integer, text, integer, boolean) is
+comment on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, data.iso_date, data.iso_date, text, text, integer, text, integer, boolean) is
   $$Search a brand's batches. Filters: _product_id, _status, _term (batch number, product name, SKU, EAN, article code; case-insensitive substring), _article_code, _ean, _sku (exact), created/updated ranges [from, to), received date range. _sort created_at|updated_at|id (default id), _direction asc|desc (default desc), _limit 1-100 (default 50). Paging: pass next_cursor back as _cursor (keyset, stable) or use _page. _include_total adds the total count. Errors: 400, 401, 403.$$;
-grant execute on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, date, date, text, text, integer, text, integer, boolean) to authenticated;
+grant execute on function api.search_batches(uuid, uuid, text, text, text, text, text, timestamptz, timestamptz, timestamptz, timestamptz, data.iso_date, data.iso_date, text, text, integer, text, integer, boolean) to authenticated;

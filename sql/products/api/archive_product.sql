@@ -10,6 +10,7 @@ begin
   update data.products p set archived_at = now()
    where p.brand_id = _brand_id and p.id = _product_id
   returning * into v_row;
+  perform app.require_found(found, '_product_id', format('Product %s not found', _product_id));
   return app.product_out(v_row);
 end
 $$;

@@ -47,6 +47,7 @@ begin
            expirable = v_row.expirable, serialized = v_row.serialized, attributes = v_row.attributes
      where p.brand_id = _brand_id and p.id = _product_id
     returning * into v_row;
+    perform app.require_found(found, '_product_id', format('Product %s not found', _product_id));
   exception when unique_violation then
     perform app.raise('23505', format('Product with external id "%s" already exists', v_row.external_id),
                       jsonb_build_object('field', '_patch.external_id', 'rule', 'unique', 'value', v_row.external_id));

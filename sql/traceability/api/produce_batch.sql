@@ -4,14 +4,14 @@ create function api.produce_batch(
   _brand_id            uuid,
   _location_id         uuid,
   _inputs              jsonb,
-  _quantity            numeric,
+  _quantity            data.quantity,
   _product_id          uuid    default null,
   _batch_number        text    default null,
   _output_batch_id     uuid    default null,
   _output_location_id  uuid    default null,
   _kind                text    default 'production',
-  _production_date     date    default null,
-  _expiry_date         date    default null,
+  _production_date     data.iso_date default null,
+  _expiry_date         data.iso_date default null,
   _note                text    default null
 )
 returns api.genealogy_event
@@ -25,6 +25,8 @@ declare
   v_number text;
   v_expiry date;
   v_field text;
+  v_production_date date := _production_date::date;
+  v_expiry_date date := _expiry_date::date;
 begin
   perform app.require_role(_brand_id, 'editor', 'trace:write');
   if _location_id is null then
@@ -46,7 +48,7 @@ begin
                         'give _output_batch_id (add to a batch), or _product_id and _batch_number (create or add to that batch)');
   end if;
   v_number := app.check_text(_batch_number, '_batch_number', 100, false);
-  if _expiry_date is not null and _production_date is not null and _expiry_date < _production_date then
+  if v_expiry_date is not null and v_production_date is not null and v_expiry_date < v_production_date then
     perform app.invalid('_expiry_date', 'after_production_date', '_expiry_date must not be before _production_date');
   end if;
 
@@ -69,10 +71,10 @@ begin
     end if;
     select min(b.expiry_date) into v_expiry
       from jsonb_to_recordset(v_inputs) as l (batch_id uuid) join data.batches b on b.brand_id = _brand_id and b.id = l.batch_id;
-    v_expiry := coalesce(_expiry_date, v_expiry);
+    v_expiry := coalesce(v_expiry_date, v_expiry);
     -- ON CONFLICT waits for a concurrent creator of the same batch, then reuses its row
     insert into data.batches (brand_id, product_id, batch_number, status, production_date, expiry_date, quantity, unit, created_by)
-    values (_brand_id, _product_id, v_number, 'active', coalesce(_production_date, current_date), v_expiry, _quantity,
+    values (_brand_id, _product_id, v_number, 'active', coalesce(v_production_date, current_date), v_expiry, _quantity,
             v_product.unit, app.current_user_id())
     on conflict (brand_id, product_id, batch_number) do nothing
     returning * into v_out;
@@ -80,13 +82,13 @@ begin
       if v_product.expirable and v_expiry is null then
         perform app.invalid('_expiry_date', 'required', format('_expiry_date is required: product "%s" is expirable and no input has one', v_product.name));
       end if;
-      _expiry_date := null;   -- used for the new batch
+      v_expiry_date := null;   -- used for the new batch
     else
       select * into v_out from data.batches b where b.brand_id = _brand_id and b.product_id = _product_id and b.batch_number = v_number;
     end if;
   end if;
-  if _expiry_date is not null and v_out.expiry_date is distinct from _expiry_date then
-    perform app.raise('PT409', format('Batch "%s" has expiry date %s, not %s', v_out.batch_number, coalesce(v_out.expiry_date::text, 'none'), _expiry_date),
+  if v_expiry_date is not null and v_out.expiry_date is distinct from v_expiry_date then
+    perform app.raise('PT409', format('Batch "%s" has expiry date %s, not %s', v_out.batch_number, coalesce(v_out.expiry_date::text, 'none'), v_expiry_date),
                       jsonb_build_object('field', '_expiry_date', 'rule', 'matches_batch', 'batch_id', v_out.id, 'expiry_date', v_out.expiry_date));
   end if;
 
@@ -104,6 +106,6 @@ begin
   return app.genealogy_event_out(_brand_id, v_event);
 end
 $$;
-comment on function api.produce_batch(uuid, uuid, jsonb, numeric, uuid, text, uuid, uuid, text, date, date, text) is
+comment on function api.produce_batch(uuid, uuid, jsonb, data.quantity, uuid, text, uuid, uuid, text, data.iso_date, data.iso_date, text) is
   $$Produce (or repack, _kind = 'repack') _quantity of an output batch from input batches taken at _location_id, in one transaction: each input line [{batch_id, quantity > 0}] (1–100, one per batch) is consumed from its stock there (ledger kind consumption; more than available is a 409 naming the shortfall), the output is produced at _output_location_id (default _location_id; ledger kind production), and a genealogy edge input → output records each consumed quantity. The output is _output_batch_id, or the batch _batch_number of _product_id, created when it does not exist (status active, production date today unless given, expiry = _expiry_date or the earliest input expiry; required for an expirable product). Inputs and output must be usable: a recalled batch (or held, …) is a 409 naming it, an archived one a 409; an output that is (or is made into) one of its inputs is a 409 (rule cycle). Editor role, scope trace:write. Errors: 400, 401, 403, 404, 409.$$;
-grant execute on function api.produce_batch(uuid, uuid, jsonb, numeric, uuid, text, uuid, uuid, text, date, date, text) to authenticated;
+grant execute on function api.produce_batch(uuid, uuid, jsonb, data.quantity, uuid, text, uuid, uuid, text, data.iso_date, data.iso_date, text) to authenticated;
