@@ -248,13 +248,13 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Create a pending transfer of stock from one location to another (seed E's transferInventory)
-       * and reserve its lines at the source (committed rises, available falls). _lines: [{batch_id,
-       * quantity > 0}], one line per batch, 1–500. Asking for more than is available is a 409 (PT409)
-       * naming the batch and the shortfall in the message and in details {field, batch_id, requested,
-       * available, shortfall, shortfalls[]}. Numbered TR-000001 per brand. Editor role, scope
-       * inventory:write. Errors: 400, 401, 403, 404 (location, batch), 409 (shortfall, archived
-       * location).
+       * Create a pending transfer of stock from one location to another (the retail partner API's
+       * transferInventory) and reserve its lines at the source (committed rises, available falls).
+       * _lines: [{batch_id, quantity > 0}], one line per batch, 1–500. Asking for more than is
+       * available is a 409 (PT409) naming the batch and the shortfall in the message and in details
+       * {field, batch_id, requested, available, shortfall, shortfalls[]}. Numbered TR-000001 per
+       * brand. Editor role, scope inventory:write. Errors: 400, 401, 403, 404 (location, batch), 409
+       * (shortfall, archived location).
        */
       create_transfer: {
         Args: {
@@ -789,13 +789,14 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'stock_movement'; isOneToOne: false; isSetofReturn: true }
       }
       /**
-       * Batches pushed by external ID (seed B, GET /integration/batches): page (1-based, default 1),
-       * limit (1-100, default 50; 101 is a 400, not capped), since (only rows whose last change,
-       * updatedAt, is >= since). Ordered by updatedAt then internalId, oldest change first, so a
-       * client can follow changes with since = the last updatedAt it saw. Returns {page, limit, total,
-       * records}. Only batches with an externalId are listed. Requires viewer and, for scoped tokens,
-       * integration:batches:read. By POST or GET (_limit and _page are arguments in a query string
-       * too; only a bare "limit" is the result paging). Errors: 400 (_page, _limit), 401, 403.
+       * Batches pushed by external ID (the integration push API, GET /integration/batches): page
+       * (1-based, default 1), limit (1-100, default 50; 101 is a 400, not capped), since (only rows
+       * whose last change, updatedAt, is >= since). Ordered by updatedAt then internalId, oldest
+       * change first, so a client can follow changes with since = the last updatedAt it saw. Returns
+       * {page, limit, total, records}. Only batches with an externalId are listed. Requires viewer
+       * and, for scoped tokens, integration:batches:read. By POST or GET (_limit and _page are
+       * arguments in a query string too; only a bare "limit" is the result paging). Errors: 400
+       * (_page, _limit), 401, 403.
        */
       list_synced_batches: {
         Args: {
@@ -808,11 +809,11 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'synced_batch_page'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Products pushed by external ID (seed B, GET /integration/products): page (1-based, default 1),
-       * limit (1-100, default 50; 101 is a 400, not capped), since (only rows whose last change,
-       * updatedAt, is >= since). Ordered by updatedAt then internalId. Returns {page, limit, total,
-       * records}. Only products with an externalId are listed. Requires viewer and, for scoped tokens,
-       * integration:products:read. Errors: 400 (_page, _limit), 401, 403.
+       * Products pushed by external ID (the integration push API, GET /integration/products): page
+       * (1-based, default 1), limit (1-100, default 50; 101 is a 400, not capped), since (only rows
+       * whose last change, updatedAt, is >= since). Ordered by updatedAt then internalId. Returns
+       * {page, limit, total, records}. Only products with an externalId are listed. Requires viewer
+       * and, for scoped tokens, integration:products:read. Errors: 400 (_page, _limit), 401, 403.
        */
       list_synced_products: {
         Args: {
@@ -825,11 +826,11 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'synced_product_page'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Suppliers pushed by external ID (seed B, GET /integration/suppliers): page (1-based, default
-       * 1), limit (1-100, default 50; 101 is a 400, not capped), since (only rows whose last change,
-       * updatedAt, is >= since). Ordered by updatedAt then internalId. Returns {page, limit, total,
-       * records}. Only suppliers with an externalId are listed. Requires viewer and, for scoped
-       * tokens, integration:suppliers:read. Errors: 400 (_page, _limit), 401, 403.
+       * Suppliers pushed by external ID (the integration push API, GET /integration/suppliers): page
+       * (1-based, default 1), limit (1-100, default 50; 101 is a 400, not capped), since (only rows
+       * whose last change, updatedAt, is >= since). Ordered by updatedAt then internalId. Returns
+       * {page, limit, total, records}. Only suppliers with an externalId are listed. Requires viewer
+       * and, for scoped tokens, integration:suppliers:read. Errors: 400 (_page, _limit), 401, 403.
        */
       list_synced_suppliers: {
         Args: {
@@ -1021,14 +1022,14 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'recall_report'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Receive goods at a location (seed D's inbound) in one transaction. _lines: [{product_id,
-       * batch_number, quantity > 0, expiry_date?}] (1–500); each line creates its batch (status
-       * received; expiry_date required when the product is expirable) or reuses the product's batch
-       * with that number, and books a receipt in the stock ledger. _external_reference is the sender's
-       * idempotency key: receiving it twice is a 409 naming the first inbound. Returns the inbound
-       * with its lines and number IN-000001. Editor role, scope inventory:write. Errors: 400, 401,
-       * 403, 404 (location, product), 409 (archived location or batch, expiry date conflict, duplicate
-       * external reference).
+       * Receive goods at a location (a warehouse API's inbound) in one transaction. _lines:
+       * [{product_id, batch_number, quantity > 0, expiry_date?}] (1–500); each line creates its batch
+       * (status received; expiry_date required when the product is expirable) or reuses the product's
+       * batch with that number, and books a receipt in the stock ledger. _external_reference is the
+       * sender's idempotency key: receiving it twice is a 409 naming the first inbound. Returns the
+       * inbound with its lines and number IN-000001. Editor role, scope inventory:write. Errors: 400,
+       * 401, 403, 404 (location, product), 409 (archived location or batch, expiry date conflict,
+       * duplicate external reference).
        */
       receive_inbound: {
         Args: {
@@ -1445,12 +1446,13 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'batch'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Change a pending transfer (seed E's PUT transferInventory): _lines replaces all lines and the
-       * reservations at the source are adjusted by the difference (more than available → 409 naming
-       * the batch and shortfall); _to_location_id changes the destination; _note changes the note (''
-       * clears it). Omitted (null) arguments stay as they are. _expected_version → 412 when stale.
-       * Only the transfer's creator or an admin; only while pending (otherwise 409 naming its state).
-       * Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409, 412.
+       * Change a pending transfer (the retail partner API's PUT transferInventory): _lines replaces
+       * all lines and the reservations at the source are adjusted by the difference (more than
+       * available → 409 naming the batch and shortfall); _to_location_id changes the destination;
+       * _note changes the note ('' clears it). Omitted (null) arguments stay as they are.
+       * _expected_version → 412 when stale. Only the transfer's creator or an admin; only while
+       * pending (otherwise 409 naming its state). Editor role, scope inventory:write. Errors: 400,
+       * 401, 403, 404, 409, 412.
        */
       update_transfer: {
         Args: {
@@ -1485,7 +1487,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'webhook'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Bulk upsert of batches keyed by externalId within the brand (seed B, POST
+       * Bulk upsert of batches keyed by externalId within the brand (the integration push API, POST
        * /integration/batches). _batches: JSON array of at most 500 records {externalId,
        * productExternalId, batchNumber (required), quantity (number >= 0), unit, receivedDate,
        * expiryDate (YYYY-MM-DD)}; an absent key keeps the stored value, null clears it (quantity → 0).
@@ -1508,7 +1510,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'sync_result'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Bulk upsert of products keyed by externalId within the brand (seed B, POST
+       * Bulk upsert of products keyed by externalId within the brand (the integration push API, POST
        * /integration/products; sync suppliers first, batches after). _products: JSON array of at most
        * 500 records {externalId, name (required), supplierExternalId, gtin (8/12/13/14 digits, valid
        * check digit; stored as GTIN-14), sku, ean, articleCode, unit, expirable, serialized
@@ -1529,7 +1531,7 @@ export type Database = {
         SetofOptions: { from: '*'; to: 'sync_result'; isOneToOne: true; isSetofReturn: false }
       }
       /**
-       * Bulk upsert of suppliers keyed by externalId within the brand (seed B, POST
+       * Bulk upsert of suppliers keyed by externalId within the brand (the integration push API, POST
        * /integration/suppliers; sync them before products). _suppliers: JSON array of at most 500
        * records {externalId, name (required), country (ISO 3166-1 alpha-2), address, email, attributes
        * (object)}; an absent key keeps the stored value, null clears it. Each record is CREATED,

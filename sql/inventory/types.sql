@@ -13,7 +13,7 @@ create type api.location as (
   version      integer,
   archived_at  timestamptz
 );
-comment on type api.location is 'A place where stock lives (seed E''s inventory room / shop).';
+comment on type api.location is 'A place where stock lives (the retail partner API''s inventory room / shop).';
 
 create type api.inbound_line as (
   line_no        integer,
@@ -39,9 +39,9 @@ create type api.inbound as (
   total_quantity      numeric,
   lines               api.inbound_line[]
 );
-comment on type api.inbound is 'An inbound receipt (seed D) with its lines.';
+comment on type api.inbound is 'An inbound receipt (as in warehouse APIs) with its lines.';
 
--- Seed E's BatchQuantity: one batch at one location.
+-- The retail partner API's BatchQuantity: one batch at one location.
 create type api.batch_quantity as (
   brand_id           uuid,
   batch_id           uuid,
@@ -117,7 +117,7 @@ create type api.transfer as (
   total_quantity      numeric,
   lines               api.transfer_line[]
 );
-comment on type api.transfer is 'An inventory transfer between two locations (seed E''s InventoryTransferHistory) with its lines.';
+comment on type api.transfer is 'An inventory transfer between two locations (the retail partner API''s InventoryTransferHistory) with its lines.';
 
 create or replace function app.location_out(_l data.locations)
 returns api.location

@@ -1,6 +1,6 @@
--- Integration sync (seed B). Field names are the seed's camelCase: integrators get back the names they push.
+-- Integration sync (the integration push API). Field names are the push API's camelCase: integrators get back the names they push.
 
--- What every upsert_* returns, exactly the seed's shape:
+-- What every upsert_* returns, exactly the push API's shape:
 --   {success, created, updated, errors, records, ddsCreated}
 --   records:    [{externalId, internalId, status}]   status CREATED | UPDATED | UNCHANGED | ERROR, input order
 --   errors:     [{externalId, error}]                 one entry per failed record, input order
@@ -15,7 +15,7 @@ create type api.sync_result as (
   "ddsCreated"  jsonb
 );
 comment on type api.sync_result is
-  'Result of upsert_suppliers/upsert_products/upsert_batches (seed B shape). success = no record failed; valid records are written even when others fail. See docs/sync.md.';
+  'Result of upsert_suppliers/upsert_products/upsert_batches (the integration push API''s shape). success = no record failed; valid records are written even when others fail. See docs/sync.md.';
 
 create type api.synced_supplier as (
   "externalId"  text,
@@ -68,7 +68,7 @@ create type api.synced_supplier_page as (page integer, "limit" integer, total bi
 create type api.synced_product_page  as (page integer, "limit" integer, total bigint, records api.synced_product[]);
 create type api.synced_batch_page    as (page integer, "limit" integer, total bigint, records api.synced_batch[]);
 
--- The seed's response for one upsert call, records in input order. One definition for the three upserts.
+-- The push API's response for one upsert call, records in input order. One definition for the three upserts.
 -- _in: the call's classified records [{ord, ext, id, error, change}]; _exts/_ids/_new: what the write returned
 -- (external id, row id, inserted?); _dds_batch/_dds_ids: drafted statements (upsert_batches only).
 -- A changed record the write did not return lost a race with another writer: ERROR, push it again.

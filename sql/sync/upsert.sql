@@ -111,7 +111,7 @@ $$;
 -- Adds the duplicate-externalId error, merges each record into its stored row (_defaults for a new one),
 -- writes only what is new or changed in one INSERT … ON CONFLICT (columns: those the written records set
 -- and _defaults' keys; _insert_only among them and _insert's constant columns are written on insert only),
--- drafts due-diligence statements for the created rows when _draft_dds, and returns the seed's response
+-- drafts due-diligence statements for the created rows when _draft_dds, and returns the push API's response
 -- as jsonb: {success, created, updated, errors, records, ddsCreated}. _label names the entity in errors.
 -- Version guard: a row another request changed since it was read is not overwritten; its record reports
 -- an error instead (push it again).
@@ -137,7 +137,7 @@ declare
   v_dds     jsonb;    -- batch id → drafted statement id
 begin
   -- 1. whether each record changes its row (a key it sets differs; stored || values = stored otherwise),
-  --    and all its errors, in the order of the seed's messages
+  --    and all its errors, in the order of the push API's messages
   with r as (
     select x.*, case when x.ext is not null then count(*) over (partition by x.ext) end as ext_count,
            x.stored is null or x.stored || x."values" <> x.stored as change
@@ -201,7 +201,7 @@ begin
                                                       where (w ->> 'created')::boolean)) d;
   end if;
 
-  -- 4. the seed's response, records in input order. A changed record the write did not return lost a race
+  -- 4. the push API's response, records in input order. A changed record the write did not return lost a race
   --    with another writer: ERROR, push it again.
   return (
     select jsonb_build_object(

@@ -24,5 +24,5 @@ begin
 end
 $$;
 comment on function api.create_transfer(uuid, uuid, uuid, jsonb, text) is
-  $$Create a pending transfer of stock from one location to another (seed E's transferInventory) and reserve its lines at the source (committed rises, available falls). _lines: [{batch_id, quantity > 0}], one line per batch, 1–500. Asking for more than is available is a 409 (PT409) naming the batch and the shortfall in the message and in details {field, batch_id, requested, available, shortfall, shortfalls[]}. Numbered TR-000001 per brand. Editor role, scope inventory:write. Errors: 400, 401, 403, 404 (location, batch), 409 (shortfall, archived location).$$;
+  $$Create a pending transfer of stock from one location to another (the retail partner API's transferInventory) and reserve its lines at the source (committed rises, available falls). _lines: [{batch_id, quantity > 0}], one line per batch, 1–500. Asking for more than is available is a 409 (PT409) naming the batch and the shortfall in the message and in details {field, batch_id, requested, available, shortfall, shortfalls[]}. Numbered TR-000001 per brand. Editor role, scope inventory:write. Errors: 400, 401, 403, 404 (location, batch), 409 (shortfall, archived location).$$;
 grant execute on function api.create_transfer(uuid, uuid, uuid, jsonb, text) to authenticated;

@@ -24,5 +24,5 @@ begin
 end
 $$;
 comment on function api.update_transfer(uuid, uuid, jsonb, uuid, text, integer) is
-  $$Change a pending transfer (seed E's PUT transferInventory): _lines replaces all lines and the reservations at the source are adjusted by the difference (more than available → 409 naming the batch and shortfall); _to_location_id changes the destination; _note changes the note ('' clears it). Omitted (null) arguments stay as they are. _expected_version → 412 when stale. Only the transfer's creator or an admin; only while pending (otherwise 409 naming its state). Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409, 412.$$;
+  $$Change a pending transfer (the retail partner API's PUT transferInventory): _lines replaces all lines and the reservations at the source are adjusted by the difference (more than available → 409 naming the batch and shortfall); _to_location_id changes the destination; _note changes the note ('' clears it). Omitted (null) arguments stay as they are. _expected_version → 412 when stale. Only the transfer's creator or an admin; only while pending (otherwise 409 naming its state). Editor role, scope inventory:write. Errors: 400, 401, 403, 404, 409, 412.$$;
 grant execute on function api.update_transfer(uuid, uuid, jsonb, uuid, text, integer) to authenticated;

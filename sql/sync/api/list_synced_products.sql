@@ -30,5 +30,5 @@ begin
 end
 $$;
 comment on function api.list_synced_products(uuid, integer, integer, timestamptz) is
-  $$Products pushed by external ID (seed B, GET /integration/products): page (1-based, default 1), limit (1-100, default 50; 101 is a 400, not capped), since (only rows whose last change, updatedAt, is >= since). Ordered by updatedAt then internalId. Returns {page, limit, total, records}. Only products with an externalId are listed. Requires viewer and, for scoped tokens, integration:products:read. Errors: 400 (_page, _limit), 401, 403.$$;
+  $$Products pushed by external ID (the integration push API, GET /integration/products): page (1-based, default 1), limit (1-100, default 50; 101 is a 400, not capped), since (only rows whose last change, updatedAt, is >= since). Ordered by updatedAt then internalId. Returns {page, limit, total, records}. Only products with an externalId are listed. Requires viewer and, for scoped tokens, integration:products:read. Errors: 400 (_page, _limit), 401, 403.$$;
 grant execute on function api.list_synced_products(uuid, integer, integer, timestamptz) to authenticated;

@@ -29,5 +29,5 @@ begin
 end
 $$;
 comment on function api.list_synced_suppliers(uuid, integer, integer, timestamptz) is
-  $$Suppliers pushed by external ID (seed B, GET /integration/suppliers): page (1-based, default 1), limit (1-100, default 50; 101 is a 400, not capped), since (only rows whose last change, updatedAt, is >= since). Ordered by updatedAt then internalId. Returns {page, limit, total, records}. Only suppliers with an externalId are listed. Requires viewer and, for scoped tokens, integration:suppliers:read. Errors: 400 (_page, _limit), 401, 403.$$;
+  $$Suppliers pushed by external ID (the integration push API, GET /integration/suppliers): page (1-based, default 1), limit (1-100, default 50; 101 is a 400, not capped), since (only rows whose last change, updatedAt, is >= since). Ordered by updatedAt then internalId. Returns {page, limit, total, records}. Only suppliers with an externalId are listed. Requires viewer and, for scoped tokens, integration:suppliers:read. Errors: 400 (_page, _limit), 401, 403.$$;
 grant execute on function api.list_synced_suppliers(uuid, integer, integer, timestamptz) to authenticated;

@@ -139,10 +139,10 @@ begin
       from app.sync_create_draft_dds(_brand_id, array(select u.id from unnest(v_ids, v_new) as u(id, created) where u.created)) d;
   end if;
 
-  -- 4. The seed's response, records in input order.
+  -- 4. The push API's response, records in input order.
   return app.sync_result_of('Batch', v_in, v_exts, v_ids, v_new, v_dds_batch, v_dds_ids);
 end
 $$;
 comment on function api.upsert_batches(uuid, jsonb, boolean) is
-  $$Bulk upsert of batches keyed by externalId within the brand (seed B, POST /integration/batches). _batches: JSON array of at most 500 records {externalId, productExternalId, batchNumber (required), quantity (number >= 0), unit, receivedDate, expiryDate (YYYY-MM-DD)}; an absent key keeps the stored value, null clears it (quantity → 0). Each record is CREATED, UPDATED, UNCHANGED (identical push: nothing written, updated_at/version untouched) or ERROR; a bad record never sinks the others. A product must be synced first: 'Product with externalId "ITEM-999" not found. Sync products first.' _auto_create_dds drafts a due-diligence statement for each created batch (ddsCreated). Returns {success, created, updated, errors, records, ddsCreated}; success is false when any record failed (the valid ones are still written). Requires editor and, for scoped tokens, integration:batches:write. Errors: 400 (_batches not an array, or more than 500 records, rule max_items), 401, 403.$$;
+  $$Bulk upsert of batches keyed by externalId within the brand (the integration push API, POST /integration/batches). _batches: JSON array of at most 500 records {externalId, productExternalId, batchNumber (required), quantity (number >= 0), unit, receivedDate, expiryDate (YYYY-MM-DD)}; an absent key keeps the stored value, null clears it (quantity → 0). Each record is CREATED, UPDATED, UNCHANGED (identical push: nothing written, updated_at/version untouched) or ERROR; a bad record never sinks the others. A product must be synced first: 'Product with externalId "ITEM-999" not found. Sync products first.' _auto_create_dds drafts a due-diligence statement for each created batch (ddsCreated). Returns {success, created, updated, errors, records, ddsCreated}; success is false when any record failed (the valid ones are still written). Requires editor and, for scoped tokens, integration:batches:write. Errors: 400 (_batches not an array, or more than 500 records, rule max_items), 401, 403.$$;
 grant execute on function api.upsert_batches(uuid, jsonb, boolean) to authenticated;

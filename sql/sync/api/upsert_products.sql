@@ -128,10 +128,10 @@ begin
   )
   select array_agg(up.id), array_agg(up.external_id), array_agg(up.created) into v_ids, v_exts, v_new from up;
 
-  -- 3. The seed's response, records in input order.
+  -- 3. The push API's response, records in input order.
   return app.sync_result_of('Product', v_in, v_exts, v_ids, v_new);
 end
 $$;
 comment on function api.upsert_products(uuid, jsonb) is
-  $$Bulk upsert of products keyed by externalId within the brand (seed B, POST /integration/products; sync suppliers first, batches after). _products: JSON array of at most 500 records {externalId, name (required), supplierExternalId, gtin (8/12/13/14 digits, valid check digit; stored as GTIN-14), sku, ean, articleCode, unit, expirable, serialized (booleans), attributes (object)}; an absent key keeps the stored value, null clears it. An unknown supplier: 'Supplier with externalId "S-9" not found. Sync suppliers first.' Each record is CREATED, UPDATED, UNCHANGED (identical push: nothing written) or ERROR; a bad record never sinks the others. Returns {success, created, updated, errors, records, ddsCreated: []}; success is false when any record failed (the valid ones are still written). Requires editor and, for scoped tokens, integration:products:write. Errors: 400 (_products not an array, or more than 500 records, rule max_items), 401, 403.$$;
+  $$Bulk upsert of products keyed by externalId within the brand (the integration push API, POST /integration/products; sync suppliers first, batches after). _products: JSON array of at most 500 records {externalId, name (required), supplierExternalId, gtin (8/12/13/14 digits, valid check digit; stored as GTIN-14), sku, ean, articleCode, unit, expirable, serialized (booleans), attributes (object)}; an absent key keeps the stored value, null clears it. An unknown supplier: 'Supplier with externalId "S-9" not found. Sync suppliers first.' Each record is CREATED, UPDATED, UNCHANGED (identical push: nothing written) or ERROR; a bad record never sinks the others. Returns {success, created, updated, errors, records, ddsCreated: []}; success is false when any record failed (the valid ones are still written). Requires editor and, for scoped tokens, integration:products:write. Errors: 400 (_products not an array, or more than 500 records, rule max_items), 401, 403.$$;
 grant execute on function api.upsert_products(uuid, jsonb) to authenticated;
