@@ -25,7 +25,7 @@ export async function seedDemo(databaseUrl: string, sub = DEMO_USER): Promise<De
         select id from api.create_product(_brand_id => ${brand!.id}::uuid, _name => 'Extra virgin olive oil 1L',
           _gtin => '4006381333931', _sku => 'EVOO-1L', _article_code => 'ART-EVOO-1', _serialized => true, _expirable => true)`;
       await tx`select api.create_product_batch(_brand_id => ${brand!.id}::uuid, _product_id => ${product!.id}::uuid,
-                 _batch_number => 'BATCH-2026-001', _production_date => '2026-01-15'::date, _quantity => 500,
+                 _batch_number => 'BATCH-2026-001', _production_date => '2026-01-15', _quantity => 500,
                  _facility_ref => 'FAC-EU-01', _attributes => '{}'::jsonb)`;
       // the demo brand owns its GTIN, so the public views answer for it: it claims the GTIN, and a demo
       // platform administrator verifies the claim (in production an operator checks the GS1 licensee record)
