@@ -45,16 +45,24 @@ program
     survivePostgresConnectionLoss((m) => console.error(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: m })));
     const cfg = config();
     const db = await openDatabase(cfg, { migrate: opts.migrate, log });
+    // a start that fails after the database is up stops it again (no orphaned embedded server)
     const { createGateway, gatewaySettingsFromConfig } = await import('../gateway/server.ts');
-    const gateway = await createGateway(gatewaySettingsFromConfig(cfg, { databaseUrl: db.databaseUrl, jwtSecret: db.jwtSecret }));
-    const url = await gateway.listen(cfg.PORT, cfg.HOST);
+    let gateway: Awaited<ReturnType<typeof createGateway>>;
+    let url: string;
+    try {
+      gateway = await createGateway(gatewaySettingsFromConfig(cfg, { databaseUrl: db.databaseUrl, jwtSecret: db.jwtSecret }));
+      url = await gateway.listen(cfg.PORT, cfg.HOST);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
     const workers = opts.worker && cfg.LOTLINE_WORKER ? startJobWorkers(workerOptions(cfg, db.databaseUrl)) : undefined;
     // the webhook delivery worker runs beside the gateway unless LOTLINE_WEBHOOK_WORKER=false (or --no-worker)
     const worker = opts.worker && loadEventsConfig().LOTLINE_WEBHOOK_WORKER
       ? startWebhookWorker(db.databaseUrl, { prepare: cfg.LOTLINE_DB_PREPARED_STATEMENTS, log: workerLog })
       : null;
     let stopping = false;
-    const stop = async (signal: string) => {
+    const stop = async (signal: string, code = 0) => {
       if (stopping) return;
       stopping = true;
       console.log(`\n${signal}: finishing in-flight requests and stopping…`);
@@ -62,14 +70,21 @@ program
       await gateway.close();
       await workers?.stop();
       await db.close();
-      process.exit(0);
+      process.exit(code);
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
 
     console.log(`lotline serving ${url}  (database: ${db.embedded ? `embedded PostgreSQL, data in ${cfg.LOTLINE_DATA_DIR}/pgdata` : 'DATABASE_URL'})`);
     if (db.jwtSecret && opts.demo) {
-      const demo = await seedDemo(db.databaseUrl);
+      let demo: Awaited<ReturnType<typeof seedDemo>>;
+      try {
+        demo = await seedDemo(db.databaseUrl);
+      } catch (e) {
+        console.error(`demo data could not be created: ${e instanceof Error ? e.message : String(e)}`);
+        await stop('demo data failed', 1);
+        return;
+      }
       const token = await mintToken({ secret: db.jwtSecret, sub: DEMO_USER, ttl: '30d', aud: cfg.LOTLINE_JWT_AUD, iss: cfg.LOTLINE_JWT_ISS });
       const host = url.replace('127.0.0.1', 'localhost');
       console.log(`\nDevelopment token for ${DEMO_USER} (owner of the demo brand ${demo.brandId}), valid 30 days:\n\n  export TOKEN=${token}\n`);
