@@ -58,6 +58,11 @@ export const configSchema = z.object({
   LOTLINE_DB_PREPARED_STATEMENTS: z.stringbool().default(true),
   /** Request JSON (bodies, json/jsonb argument and filter values) nested deeper than this is refused with 400 PGRST102. */
   LOTLINE_MAX_JSON_DEPTH: z.coerce.number().int().min(1).default(64),
+  /** /metrics on the API port answers only with `Authorization: Bearer <this token>`; unset: /metrics is not served there. */
+  LOTLINE_METRICS_TOKEN: z.string().min(16).optional(),
+  /** A separate listener serving only /metrics (unset: none); bind it to a private interface. */
+  LOTLINE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LOTLINE_METRICS_HOST: z.string().default('127.0.0.1'),
   // background jobs and quotas (docs/quotas.md)
   /** `serve` also runs the job workers (src/jobs/); `lotline worker` runs them alone. */
   LOTLINE_WORKER: z.stringbool().default(true),

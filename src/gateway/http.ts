@@ -1,5 +1,5 @@
 // The HTTP layer: fastify wiring — request ids, CORS, the request log and metrics, body limit and parser
-// errors, the operations routes (/health, /ready, /metrics, /openapi.json, /docs) — and every other path
+// errors, the operations routes (/health, /ready, /metrics with a token, /openapi.json, /docs) — and every other path
 // handed to the request pipeline (app.ts), whose HttpResponse is sent as is.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,7 @@ import { openapiJson, postgrestResponse, type AppContext, type RequestTrace } fr
 import { ApiError, pgrst } from './errors.ts';
 import type { LogLine } from './log.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { METRICS_UNAUTHORIZED, metricsTokenCheck } from './metrics-access.ts';
 import { registerDocs } from './openapi.ts';
 import type { RawRequest } from './request.ts';
 import { errorResponse, type HttpResponse } from './response.ts';
@@ -98,10 +99,17 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
     if (!ok) reply.header('Retry-After', '1');
     return reply.send(JSON.stringify({ status: ok ? 'ready' : 'unavailable', database: db, schemaCache: cache !== null, loadedAt: cache?.loadedAt ?? null }));
   });
-  app.get('/metrics', async (_req, reply) => {
-    reply.type(ctx.metrics.registry.contentType);
-    return reply.send(await ctx.metrics.registry.metrics());
-  });
+  // on the API port only with a token (else it is an unknown path); LOTLINE_METRICS_PORT serves it apart
+  const metricsAllowed = metricsTokenCheck(s.metricsToken);
+  if (metricsAllowed) {
+    app.get('/metrics', async (req, reply) => {
+      if (!metricsAllowed(req.headers.authorization)) {
+        return reply.code(401).type('application/json; charset=utf-8').header('WWW-Authenticate', 'Bearer realm="metrics"').send(METRICS_UNAUTHORIZED);
+      }
+      reply.type(ctx.metrics.registry.contentType);
+      return reply.send(await ctx.metrics.registry.metrics());
+    });
+  }
   app.get('/openapi.json', async (req, reply) => send(reply, await openapiJson(ctx, rawRequest(req), req.trace)));
   await registerDocs(app);
 

@@ -7,6 +7,8 @@ import { Authenticator } from './auth.ts';
 import { createHttpApp } from './http.ts';
 import { createLog } from './log.ts';
 import { GatewayMetrics } from './metrics.ts';
+import { listenMetrics } from './metrics-access.ts';
+import type { Server } from 'node:http';
 import { GatewayPool } from './pool.ts';
 import { SchemaReloader, type ReloadEvent } from './schema-reload.ts';
 import { defaultSettings, gatewaySettingsFromConfig as fromConfig, type GatewaySettings } from './settings.ts';
@@ -16,8 +18,10 @@ export type { ReloadEvent } from './schema-reload.ts';
 
 export interface Gateway {
   app: FastifyInstance;
-  /** Listen; resolves to the base URL. */
+  /** Listen (and the metrics listener, when configured); resolves to the base URL. */
   listen(port: number, host: string): Promise<string>;
+  /** The metrics listener's base URL, once listening (null: none configured). */
+  metricsUrl(): string | null;
   /** Stop accepting, finish in-flight requests, release connections. */
   close(): Promise<void>;
   /** Reload the schema cache now. */
@@ -54,6 +58,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
   await schema.start();
 
   let closing = false;
+  let metricsServer: { url: string; server: Server } | null = null;
   const app = await createHttpApp({
     settings: s,
     auth,
@@ -80,6 +85,11 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       clearInterval(sweep);
       app.server.closeAllConnections?.();
     }
+    if (metricsServer) {
+      const done = new Promise((resolve) => metricsServer!.server.close(resolve));
+      metricsServer.server.closeAllConnections();
+      await done;
+    }
     await unlistened;
     await Promise.all([pool.end(5), meta.end({ timeout: 5 })]);
     log.flush();
@@ -89,8 +99,10 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     app,
     async listen(port: number, host: string) {
       const addr = await app.listen({ port, host });
+      if (s.metricsPort !== undefined) metricsServer = await listenMetrics(metrics, { token: s.metricsToken, host: s.metricsHost, port: s.metricsPort });
       return addr.replace('[::1]', 'localhost');
     },
+    metricsUrl: () => metricsServer?.url ?? null,
     close,
     reload: () => schema.reload(),
     onReload: (listener) => schema.onReload(listener),

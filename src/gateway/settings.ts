@@ -61,6 +61,12 @@ export interface GatewaySettings {
   shutdownTimeoutMs: number;
   /** Also export Node process metrics on /metrics. */
   defaultMetrics?: boolean;
+  /** /metrics on the API port answers only to `Authorization: Bearer <this>`; unset: not served there. */
+  metricsToken?: string;
+  /** A separate listener serving only /metrics (on metricsHost); unset: none. */
+  metricsPort?: number;
+  /** The metrics listener's interface (default 127.0.0.1: not reachable from outside the host). */
+  metricsHost: string;
   /**
    * Named prepared statements (PostgREST's db-prepared-statements). On: after a connection's first use
    * of a statement text, a call is one round trip. Off: for poolers that cannot carry prepared
@@ -101,6 +107,7 @@ export const defaultSettings: Omit<GatewaySettings, 'databaseUrl'> = {
   preparedStatements: true,
   maxPreparedStatements: 500,
   maxJsonDepth: 64,
+  metricsHost: '127.0.0.1',
 };
 
 /** Settings from the validated environment; `resolved` carries what the CLI worked out (embedded DB URL, dev secret). */
@@ -139,5 +146,8 @@ export function gatewaySettingsFromConfig(config: Config, resolved: { databaseUr
     openapiServerUrl: config.LOTLINE_OPENAPI_SERVER_URL,
     preparedStatements: config.LOTLINE_DB_PREPARED_STATEMENTS,
     maxJsonDepth: config.LOTLINE_MAX_JSON_DEPTH,
+    metricsToken: config.LOTLINE_METRICS_TOKEN || undefined,
+    metricsPort: config.LOTLINE_METRICS_PORT,
+    metricsHost: config.LOTLINE_METRICS_HOST,
   };
 }
