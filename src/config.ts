@@ -39,6 +39,12 @@ export const configSchema = z.object({
   /** statement_timeout migrate gives the authenticated role in the database (ms; 0 = none). */
   LOTLINE_AUTHENTICATED_STATEMENT_TIMEOUT_MS: intFrom(8000),
   LOTLINE_MAX_BODY_BYTES: intFrom(1_048_576),
+  /** The whole request (headers and body) must arrive within this, else 408 (0: no limit). */
+  LOTLINE_REQUEST_TIMEOUT_MS: intFrom(30_000),
+  /** The request headers must arrive within this, else 408. */
+  LOTLINE_HEADERS_TIMEOUT_MS: intFrom(10_000),
+  /** Open client connections at most (0: no limit). */
+  LOTLINE_MAX_CONNECTIONS: intFrom(1000),
   LOTLINE_CORS_ORIGINS: csv('*'),
   LOTLINE_PRE_REQUEST: z.string().optional(),
   LOTLINE_TX_END: z.enum(['commit', 'commit-allow-override', 'rollback', 'rollback-allow-override']).default('commit'),

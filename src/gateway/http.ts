@@ -34,6 +34,14 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
   const app = Fastify({
     logger: false,
     bodyLimit: s.maxBodyBytes,
+    // slow clients: a request (headers and body) must arrive in time, else Node answers 408 and closes the
+    // connection; what a connection buffers is bounded by Node's header limit (16 KB) and bodyLimit
+    requestTimeout: s.requestTimeoutMs,
+    http: {
+      headersTimeout: headersTimeout(s),
+      // how often Node looks for requests past their timeouts (its default, 30 s, would let them run late)
+      connectionsCheckingInterval: checkInterval(s),
+    },
     exposeHeadRoutes: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -45,6 +53,7 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
+  if (s.maxConnections > 0) app.server.maxConnections = s.maxConnections;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -118,6 +127,15 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
   app.all('/', api);
   app.all('/*', api);
   return app;
+}
+
+function headersTimeout(s: HttpContext['settings']): number {
+  return s.requestTimeoutMs > 0 ? Math.min(s.headersTimeoutMs, s.requestTimeoutMs) : s.headersTimeoutMs;
+}
+
+function checkInterval(s: HttpContext['settings']): number {
+  const shortest = Math.min(...[s.requestTimeoutMs, s.headersTimeoutMs].filter((x) => x > 0), 4000);
+  return Math.max(50, Math.floor(shortest / 4));
 }
 
 function rawRequest(req: FastifyRequest): RawRequest {

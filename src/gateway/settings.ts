@@ -38,6 +38,12 @@ export interface GatewaySettings {
   /** Per-request statement_timeout (0: the database's own). */
   statementTimeoutMs: number;
   maxBodyBytes: number;
+  /** Whole request (headers and body) received within this, else 408 and the connection is closed (0: none). */
+  requestTimeoutMs: number;
+  /** Headers received within this (capped at requestTimeoutMs), else 408. */
+  headersTimeoutMs: number;
+  /** Open client connections at most (0: no limit); further ones are closed at once. */
+  maxConnections: number;
   /** Allowed CORS origins; `*` = any. */
   corsOrigins: string[];
   /** `schema.function` called after the request settings, before the call. */
@@ -95,6 +101,9 @@ export const defaultSettings: Omit<GatewaySettings, 'databaseUrl'> = {
   poolTimeoutMs: 10_000,
   statementTimeoutMs: 0,
   maxBodyBytes: 1_048_576,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  maxConnections: 1000,
   corsOrigins: ['*'],
   txEnd: 'commit',
   hoistedTxSettings: ['statement_timeout', 'plan_filter.statement_cost_limit', 'default_transaction_isolation'],
@@ -135,6 +144,9 @@ export function gatewaySettingsFromConfig(config: Config, resolved: { databaseUr
     poolTimeoutMs: config.LOTLINE_POOL_TIMEOUT_MS,
     statementTimeoutMs: config.LOTLINE_STATEMENT_TIMEOUT_MS,
     maxBodyBytes: config.LOTLINE_MAX_BODY_BYTES,
+    requestTimeoutMs: config.LOTLINE_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: config.LOTLINE_HEADERS_TIMEOUT_MS,
+    maxConnections: config.LOTLINE_MAX_CONNECTIONS,
     corsOrigins: config.LOTLINE_CORS_ORIGINS,
     preRequest: config.LOTLINE_PRE_REQUEST || undefined,
     txEnd: config.LOTLINE_TX_END,
