@@ -33,6 +33,8 @@ export const configSchema = z.object({
   LOTLINE_JWT_ROLE_CLAIM: z.string().default('$.role'),
   LOTLINE_POOL_SIZE: intFrom(10),
   LOTLINE_POOL_TIMEOUT_MS: intFrom(10_000),
+  /** Pool connections kept for the anonymous role (authenticated requests never use them); unset: a fifth of the pool. */
+  LOTLINE_POOL_ANON_RESERVED: z.coerce.number().int().nonnegative().optional(),
   LOTLINE_STATEMENT_TIMEOUT_MS: intFrom(0),
   /** statement_timeout migrate gives the anon role in the database (ms; 0 = none). */
   LOTLINE_ANON_STATEMENT_TIMEOUT_MS: intFrom(3000),
@@ -45,6 +47,13 @@ export const configSchema = z.object({
   LOTLINE_HEADERS_TIMEOUT_MS: intFrom(10_000),
   /** Open client connections at most (0: no limit). */
   LOTLINE_MAX_CONNECTIONS: intFrom(1000),
+  /** Requests per window from one client address with the anonymous role (0: no limit). */
+  LOTLINE_RATE_LIMIT_ANON: intFrom(1200),
+  /** Requests per window for one user id (sub) with a token (0: no limit). */
+  LOTLINE_RATE_LIMIT_AUTHENTICATED: intFrom(0),
+  LOTLINE_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Behind a reverse proxy: `true`, a hop count, or the proxies' addresses; the client address then comes from X-Forwarded-For. */
+  LOTLINE_TRUST_PROXY: z.string().optional(),
   LOTLINE_CORS_ORIGINS: csv('*'),
   LOTLINE_PRE_REQUEST: z.string().optional(),
   LOTLINE_TX_END: z.enum(['commit', 'commit-allow-override', 'rollback', 'rollback-allow-override']).default('commit'),

@@ -3,12 +3,15 @@
 // handed to the request pipeline (app.ts), whose HttpResponse is sent as is.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { openapiJson, postgrestResponse, type AppContext, type RequestTrace } from './app.ts';
 import { ApiError, pgrst } from './errors.ts';
 import type { LogLine } from './log.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { METRICS_UNAUTHORIZED, metricsTokenCheck } from './metrics-access.ts';
 import { registerDocs } from './openapi.ts';
+import { createRateCheck } from './rate-limit.ts';
+import type { GoneHook } from './pool.ts';
 import type { RawRequest } from './request.ts';
 import { errorResponse, type HttpResponse } from './response.ts';
 
@@ -37,6 +40,7 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
     // slow clients: a request (headers and body) must arrive in time, else Node answers 408 and closes the
     // connection; what a connection buffers is bounded by Node's header limit (16 KB) and bodyLimit
     requestTimeout: s.requestTimeoutMs,
+    trustProxy: (s.trustProxy ?? false) as boolean, // (a number or address list too: fastify's overloads do not take the union)
     http: {
       headersTimeout: headersTimeout(s),
       // how often Node looks for requests past their timeouts (its default, 30 s, would let them run late)
@@ -54,6 +58,7 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
   if (s.maxConnections > 0) app.server.maxConnections = s.maxConnections;
+  ctx.rateCheck = await createRateCheck(app, s);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -123,7 +128,7 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
   await registerDocs(app);
 
   // ---- the API ----
-  const api = async (req: FastifyRequest, reply: FastifyReply) => send(reply, await postgrestResponse(ctx, rawRequest(req), req.trace));
+  const api = async (req: FastifyRequest, reply: FastifyReply) => send(reply, await postgrestResponse(ctx, rawRequest(req, reply.raw), req.trace));
   app.all('/', api);
   app.all('/*', api);
   return app;
@@ -138,8 +143,19 @@ function checkInterval(s: HttpContext['settings']): number {
   return Math.max(50, Math.floor(shortest / 4));
 }
 
-function rawRequest(req: FastifyRequest): RawRequest {
-  return { method: req.method, url: req.url, headers: req.headers, body: req.body as Buffer | undefined, protocol: req.protocol };
+function rawRequest(req: FastifyRequest, res?: ServerResponse): RawRequest {
+  return { method: req.method, url: req.url, headers: req.headers, body: req.body as Buffer | undefined, protocol: req.protocol, ip: req.ip, onGone: res && goneHook(res) };
+}
+
+/** The response's connection closed before the answer was written: the client went away. */
+function goneHook(res: ServerResponse): GoneHook {
+  return (fn) => {
+    const closed = () => {
+      if (!res.writableFinished) fn();
+    };
+    res.once('close', closed);
+    return () => res.off('close', closed);
+  };
 }
 
 /** Sends a pipeline response: its headers replace those set earlier (request id, CORS) by name; its defaults do not. */

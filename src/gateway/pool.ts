@@ -2,41 +2,12 @@
 // semaphore that bounds concurrent transactions and turns a long wait into 504 PGRST003.
 import postgres, { type Sql } from 'postgres';
 import { ApiError, isPgError, pgrst } from './errors.ts';
+import { Semaphore } from './semaphore.ts';
 
-export class Semaphore {
-  inUse = 0;
-  private readonly queue: { resolve: () => void; timer: NodeJS.Timeout | null }[] = [];
-  constructor(readonly max: number) {}
-  get waiting(): number {
-    return this.queue.length;
-  }
-  acquire(timeoutMs: number): Promise<void> | null {
-    if (this.inUse < this.max) {
-      this.inUse++;
-      return null;
-    }
-    return new Promise<void>((resolve, reject) => {
-      const entry = { resolve, timer: null as NodeJS.Timeout | null };
-      if (timeoutMs > 0) {
-        entry.timer = setTimeout(() => {
-          const i = this.queue.indexOf(entry);
-          if (i >= 0) this.queue.splice(i, 1);
-          reject(pgrst.poolTimeout());
-        }, timeoutMs);
-      }
-      this.queue.push(entry);
-    });
-  }
-  release(): void {
-    const next = this.queue.shift();
-    if (next) {
-      if (next.timer) clearTimeout(next.timer);
-      next.resolve(); // the slot passes on
-    } else {
-      this.inUse--;
-    }
-  }
-}
+import { clientGone, cancelQuery, type Cancel, type RunOptions } from './cancel.ts';
+
+export { Semaphore } from './semaphore.ts';
+export type { GoneHook, RunOptions } from './cancel.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -69,6 +40,8 @@ export interface TxPlan {
 export interface PoolOptions {
   url: string;
   size: number;
+  /** connections authenticated callers may not use (kept for the anonymous role); 0: none */
+  anonReserved?: number;
   /** wait for a free connection before 504 PGRST003 */
   timeoutMs: number;
   /** use named prepared statements (postgres.js caches them per connection) */
@@ -160,6 +133,8 @@ function noResend(q: Query): Query {
  */
 export class GatewayPool {
   readonly sem: Semaphore;
+  /** authenticated transactions at once: the pool less the connections kept for anonymous callers */
+  readonly authenticatedSem: Semaphore | null;
   private readonly idle: Conn[] = [];
   private readonly live = new Set<Conn>();
   private ending = false;
@@ -167,6 +142,8 @@ export class GatewayPool {
   private prepare: boolean;
   constructor(private readonly o: PoolOptions) {
     this.sem = new Semaphore(o.size);
+    const reserved = Math.min(Math.max(0, o.anonReserved ?? 0), o.size - 1);
+    this.authenticatedSem = reserved > 0 ? new Semaphore(o.size - reserved) : null;
     this.prepare = o.prepare;
   }
 
@@ -200,9 +177,21 @@ export class GatewayPool {
     void c.sql.end({ timeout: 0 }).catch(() => {});
   }
 
-  private async slot(): Promise<void> {
-    const wait = this.sem.acquire(this.o.timeoutMs);
-    if (wait) await wait;
+  /** A pool slot (and, for an authenticated caller, one of its class's) within the pool timeout. */
+  private async slot(classSem: Semaphore | null): Promise<void> {
+    const started = classSem && this.o.timeoutMs > 0 ? performance.now() : 0;
+    if (classSem) {
+      const w = classSem.acquire(this.o.timeoutMs);
+      if (w) await w;
+    }
+    try {
+      const left = started ? Math.max(1, this.o.timeoutMs - (performance.now() - started)) : this.o.timeoutMs;
+      const wait = this.sem.acquire(left);
+      if (wait) await wait;
+    } catch (e) {
+      classSem?.release();
+      throw e;
+    }
   }
 
   /**
@@ -210,11 +199,28 @@ export class GatewayPool {
    * statements turn out to be gone, nothing ran (the transaction was aborted at that statement): it is
    * run once more on a fresh connection.
    */
-  async run(plan: TxPlan): Promise<Row> {
-    await this.slot();
+  async run(plan: TxPlan, opts?: RunOptions): Promise<Row> {
+    const classSem = opts?.anon ? null : this.authenticatedSem;
+    let cancel: Cancel | null = null;
+    let stopListening: (() => void) | undefined;
+    if (opts?.onGone) {
+      const c: Cancel = (cancel = { gone: false, queries: null });
+      // the client went away: cancel the running statement (the transaction then rolls back, never commits)
+      stopListening = opts.onGone(() => {
+        c.gone = true;
+        if (c.queries) c.queries.forEach(cancelQuery);
+      });
+    }
     try {
+      await this.slot(classSem);
+    } catch (e) {
+      stopListening?.();
+      throw e;
+    }
+    try {
+      if (cancel?.gone) throw clientGone();
       try {
-        return await this.attempt(plan);
+        return await this.attempt(plan, false, cancel);
       } catch (e) {
         if (!(e instanceof StaleStatements)) throw e;
         // nothing ran: the transaction stopped at the missing statement. Almost always a transaction
@@ -225,7 +231,7 @@ export class GatewayPool {
             'prepared statements turned off; behind a transaction pooler set LOTLINE_DB_PREPARED_STATEMENTS=false', { error: (e.pgError as Error).message });
         }
         try {
-          return await this.attempt(plan, true);
+          return await this.attempt(plan, true, cancel);
         } catch (e2) {
           if (!(e2 instanceof StaleStatements)) throw e2;
           const pg = e2.pgError as { message?: string };
@@ -233,11 +239,13 @@ export class GatewayPool {
         }
       }
     } finally {
+      stopListening?.();
       this.sem.release();
+      classSem?.release();
     }
   }
 
-  private async attempt(plan: TxPlan, fresh = false): Promise<Row> {
+  private async attempt(plan: TxPlan, fresh: boolean, cancel: Cancel | null): Promise<Row> {
     // most recently used first: busy connections stay warm, spare ones reach their idle timeout
     const c = (!fresh && this.idle.pop()) || this.make();
     let conn: Reserved | undefined;
@@ -256,7 +264,7 @@ export class GatewayPool {
       const steps = [plan.settings, ...(plan.pre ? [plan.pre] : []), plan.main];
       const all: Stmt[] = [{ text: plan.begin }, ...steps, ...ends];
       const nSteps = 1 + steps.length;
-      const { settled: res, queries } = await this.send(c, conn, all);
+      const { settled: res, queries } = await this.send(c, conn, all, cancel);
       const lost = res.find((x) => x.status === 'rejected' && connectionLost(x.reason));
       if (lost) {
         healthy = false;
@@ -283,6 +291,10 @@ export class GatewayPool {
           healthy = await this.rollback(c, conn);
           throw e;
         }
+        if (cancel?.gone) {
+          healthy = await this.rollback(c, conn);
+          throw clientGone();
+        }
         const { settled: fin } = await this.send(c, conn, end === 'commit' ? [COMMIT] : [CONSTRAINTS_NOW, ROLLBACK]);
         const bad = fin.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
         if (bad) {
@@ -302,8 +314,11 @@ export class GatewayPool {
       }
       return row;
     } catch (e) {
+      if (cancel?.gone) throw clientGone();
       throw isPgError(e) || e instanceof ApiError || e instanceof StaleStatements ? e : transportError(e);
     } finally {
+      // a cancel request may still be on its way to this backend: it must not hit the next request's statement
+      if (cancel?.gone) healthy = false;
       if (healthy && conn && !this.ending) {
         conn.release();
         this.idle.push(c);
@@ -324,7 +339,7 @@ export class GatewayPool {
   }
 
   /** Send the statements, pipelined; a new group starts after a statement that is described first. Stops after a failed group. */
-  private async send(c: Conn, conn: Reserved, stmts: Stmt[]): Promise<{ settled: Settled[]; queries: Query[] }> {
+  private async send(c: Conn, conn: Reserved, stmts: Stmt[], cancel: Cancel | null = null): Promise<{ settled: Settled[]; queries: Query[] }> {
     const settled: Settled[] = [];
     const queries: Query[] = [];
     let i = 0;
@@ -335,6 +350,10 @@ export class GatewayPool {
         const first = this.describesFirst(c, s);
         group.push(this.issue(c, conn, s));
         if (first) break;
+      }
+      if (cancel) {
+        if (cancel.gone) group.forEach(cancelQuery);
+        cancel.queries = group;
       }
       const done = await settle(group);
       settled.push(...done);

@@ -42,6 +42,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
   const pool = new GatewayPool({
     url: s.databaseUrl,
     size: s.poolSize,
+    anonReserved: s.anonRole === null ? 0 : s.poolAnonReserved ?? Math.floor(s.poolSize / 5),
     timeoutMs: s.poolTimeoutMs,
     prepare: s.preparedStatements,
     maxPrepared: s.maxPreparedStatements,

@@ -35,6 +35,11 @@ export interface GatewaySettings {
   poolSize: number;
   /** Max wait for a pool connection before 504 PGRST003. */
   poolTimeoutMs: number;
+  /**
+   * Pool connections authenticated requests may not use, kept for the anonymous role (public lookups
+   * stay answered while a tenant fills the pool); at most poolSize - 1. Unset: a fifth of the pool.
+   */
+  poolAnonReserved?: number;
   /** Per-request statement_timeout (0: the database's own). */
   statementTimeoutMs: number;
   maxBodyBytes: number;
@@ -44,6 +49,15 @@ export interface GatewaySettings {
   headersTimeoutMs: number;
   /** Open client connections at most (0: no limit); further ones are closed at once. */
   maxConnections: number;
+  /** Requests per rateLimitWindowMs from one client address with the anonymous role (0: no limit). */
+  rateLimitAnonMax: number;
+  /** Requests per rateLimitWindowMs for one user id (`sub`) with a token (0: no limit). */
+  rateLimitAuthenticatedMax: number;
+  rateLimitWindowMs: number;
+  /** Clients (addresses and user ids) tracked at once; the least recently seen are forgotten. */
+  rateLimitClients: number;
+  /** fastify's trustProxy: take the client address from X-Forwarded-For (true, a hop count, or proxy addresses). */
+  trustProxy?: boolean | number | string[];
   /** Allowed CORS origins; `*` = any. */
   corsOrigins: string[];
   /** `schema.function` called after the request settings, before the call. */
@@ -104,6 +118,10 @@ export const defaultSettings: Omit<GatewaySettings, 'databaseUrl'> = {
   requestTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   maxConnections: 1000,
+  rateLimitAnonMax: 1200,
+  rateLimitAuthenticatedMax: 0,
+  rateLimitWindowMs: 60_000,
+  rateLimitClients: 10_000,
   corsOrigins: ['*'],
   txEnd: 'commit',
   hoistedTxSettings: ['statement_timeout', 'plan_filter.statement_cost_limit', 'default_transaction_isolation'],
@@ -142,11 +160,16 @@ export function gatewaySettingsFromConfig(config: Config, resolved: { databaseUr
     jwtCacheMaxEntries: config.LOTLINE_JWT_CACHE_MAX_ENTRIES,
     poolSize: config.LOTLINE_POOL_SIZE,
     poolTimeoutMs: config.LOTLINE_POOL_TIMEOUT_MS,
+    poolAnonReserved: config.LOTLINE_POOL_ANON_RESERVED,
     statementTimeoutMs: config.LOTLINE_STATEMENT_TIMEOUT_MS,
     maxBodyBytes: config.LOTLINE_MAX_BODY_BYTES,
     requestTimeoutMs: config.LOTLINE_REQUEST_TIMEOUT_MS,
     headersTimeoutMs: config.LOTLINE_HEADERS_TIMEOUT_MS,
     maxConnections: config.LOTLINE_MAX_CONNECTIONS,
+    rateLimitAnonMax: config.LOTLINE_RATE_LIMIT_ANON,
+    rateLimitAuthenticatedMax: config.LOTLINE_RATE_LIMIT_AUTHENTICATED,
+    rateLimitWindowMs: config.LOTLINE_RATE_LIMIT_WINDOW_MS,
+    trustProxy: trustProxy(config.LOTLINE_TRUST_PROXY),
     corsOrigins: config.LOTLINE_CORS_ORIGINS,
     preRequest: config.LOTLINE_PRE_REQUEST || undefined,
     txEnd: config.LOTLINE_TX_END,
@@ -162,4 +185,12 @@ export function gatewaySettingsFromConfig(config: Config, resolved: { databaseUr
     metricsPort: config.LOTLINE_METRICS_PORT,
     metricsHost: config.LOTLINE_METRICS_HOST,
   };
+}
+
+/** `true`/`false`, a hop count, or comma-separated proxy addresses (CIDR allowed). */
+function trustProxy(v: string | undefined): boolean | number | string[] | undefined {
+  if (v === undefined || v === '' || v === 'false') return undefined;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((x) => x.trim()).filter(Boolean);
 }
