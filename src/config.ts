@@ -45,6 +45,8 @@ export const configSchema = z.object({
   LOTLINE_REQUEST_TIMEOUT_MS: intFrom(30_000),
   /** The request headers must arrive within this, else 408. */
   LOTLINE_HEADERS_TIMEOUT_MS: intFrom(10_000),
+  /** /ready waits this long for the database (its own connection, short connect timeout), then says 503. */
+  LOTLINE_READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(800),
   /** Open client connections at most (0: no limit). */
   LOTLINE_MAX_CONNECTIONS: intFrom(1000),
   /** Requests per window from one client address with the anonymous role (0: no limit). */

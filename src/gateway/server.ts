@@ -54,6 +54,17 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     max: 1, prepare: false, onnotice: () => {}, idle_timeout: 0, connect_timeout: 10,
     connection: { application_name: 'lotline-gateway-meta' },
   });
+  // /ready's own connection: a short connect timeout, no type fetch; answers false past the readiness timeout
+  const readyTimeoutSec = s.readyTimeoutMs / 1000;
+  const probe: Sql = postgres(s.listenUrl ?? s.databaseUrl, {
+    max: 1, prepare: false, fetch_types: false, onnotice: () => {}, idle_timeout: 30, connect_timeout: readyTimeoutSec,
+    connection: { application_name: 'lotline-gateway-ready' },
+  });
+  const databaseReady = (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, s.readyTimeoutMs, false)));
+    return Promise.race([probe.unsafe('select 1').then(() => true, () => false), late]).finally(() => clearTimeout(timer));
+  };
   const metrics = new GatewayMetrics(pool.sem, { defaultMetrics: s.defaultMetrics });
   const schema = new SchemaReloader({ meta, schemas: s.schemas, channel: s.channel, metrics, log: log.write });
   await schema.start();
@@ -70,6 +81,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     cache: () => schema.cache,
     connectionTrouble: () => schema.relisten(),
     closing: () => closing,
+    databaseReady,
   });
 
   async function close(): Promise<void> {
@@ -92,7 +104,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       await done;
     }
     await unlistened;
-    await Promise.all([pool.end(5), meta.end({ timeout: 5 })]);
+    await Promise.all([pool.end(5), meta.end({ timeout: 5 }), probe.end({ timeout: 1 })]);
     log.flush();
   }
 

@@ -77,6 +77,8 @@ export interface GatewaySettings {
   logger?: (line: Record<string, unknown>) => void;
   /** Public base URL for the OpenAPI documents (default: derived from the request). */
   openapiServerUrl?: string;
+  /** /ready's wait for the database (its own connection's connect timeout too); past it the database counts as down. */
+  readyTimeoutMs: number;
   /** Grace period for in-flight requests on close. */
   shutdownTimeoutMs: number;
   /** Also export Node process metrics on /metrics. */
@@ -131,6 +133,7 @@ export const defaultSettings: Omit<GatewaySettings, 'databaseUrl'> = {
   maxRows: null,
   logLevel: 'info',
   shutdownTimeoutMs: 10_000,
+  readyTimeoutMs: 800,
   preparedStatements: true,
   maxPreparedStatements: 500,
   maxJsonDepth: 64,
@@ -166,6 +169,7 @@ export function gatewaySettingsFromConfig(config: Config, resolved: { databaseUr
     requestTimeoutMs: config.LOTLINE_REQUEST_TIMEOUT_MS,
     headersTimeoutMs: config.LOTLINE_HEADERS_TIMEOUT_MS,
     maxConnections: config.LOTLINE_MAX_CONNECTIONS,
+    readyTimeoutMs: config.LOTLINE_READY_TIMEOUT_MS,
     rateLimitAnonMax: config.LOTLINE_RATE_LIMIT_ANON,
     rateLimitAuthenticatedMax: config.LOTLINE_RATE_LIMIT_AUTHENTICATED,
     rateLimitWindowMs: config.LOTLINE_RATE_LIMIT_WINDOW_MS,
