@@ -3,10 +3,12 @@
 import postgres, { type Sql } from 'postgres';
 import { ApiError, isPgError, pgrst } from './errors.ts';
 import { Semaphore } from './semaphore.ts';
+import { connectionLost, settle, transportError, type Settled } from './transport.ts';
 
 import { clientGone, cancelQuery, type Cancel, type RunOptions } from './cancel.ts';
 
 export { Semaphore } from './semaphore.ts';
+export { transportError } from './transport.ts';
 export type { GoneHook, RunOptions } from './cancel.ts';
 
 export type Row = Record<string, unknown>;
@@ -54,32 +56,11 @@ export interface PoolOptions {
   warn?: (msg: string, detail?: Record<string, unknown>) => void;
 }
 
-const TRANSPORT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'EPIPE']);
-
-/** A transport failure (not an error Postgres reported) → 503. */
-export function transportError(e: unknown): ApiError {
-  const code = (e as { code?: string }).code ?? '';
-  const msg = (e as Error).message ?? String(e);
-  if (TRANSPORT.has(code)) return pgrst.connection(msg);
-  return pgrst.client(msg);
-}
-
-/**
- * The connection is gone (or going): a socket error, postgres.js' CONNECTION_* errors, or a FATAL/PANIC
- * from the server. (postgres.js' own errors such as MAX_PARAMETERS_EXCEEDED leave the connection usable.)
- */
-function connectionLost(e: unknown): boolean {
-  if (isPgError(e)) return e.severity === 'FATAL' || e.severity === 'PANIC';
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (TRANSPORT.has(code) || /^E[A-Z]+$/.test(code));
-}
-
 const COMMIT: Stmt = { text: 'COMMIT' };
 const ROLLBACK: Stmt = { text: 'ROLLBACK' };
 const CONSTRAINTS_NOW: Stmt = { text: 'SET CONSTRAINTS ALL IMMEDIATE' };
 
 type Reserved = Awaited<ReturnType<Sql['reserve']>>;
-type Settled = PromiseSettledResult<unknown>;
 type Query = ReturnType<Reserved['unsafe']>;
 
 /** One pooled connection: a postgres.js instance of its own (max 1) and the statement texts prepared on it. */
@@ -87,6 +68,8 @@ interface Conn {
   sql: Sql;
   /** texts prepared on the current server connection (postgres.js forgets them when it reconnects) */
   prepared: Set<string>;
+  /** the server connection is open (then reserve() gets it at once) */
+  open: boolean;
 }
 
 /** The statements prepared on a connection are gone (a transaction pooler, or DEALLOCATE by a function). */
@@ -152,16 +135,22 @@ export class GatewayPool {
   }
 
   private make(): Conn {
-    const c: Conn = { sql: undefined as unknown as Sql, prepared: new Set() };
+    const c: Conn = { sql: undefined as unknown as Sql, prepared: new Set(), open: false };
     c.sql = postgres(this.o.url, {
       max: 1,
       prepare: this.prepare,
-      // fetch_types stays on: postgres.js 3.4.9 never hands a fresh connection to reserve() when it is off
+      // no array-type query on connect: postgres.js 3.4.9 sends it without awaiting its promise, so a connection
+      // killed meanwhile was an unhandled rejection (CONNECTION_CLOSED). Parameters are sent as text and the
+      // result row holds no arrays, so the types are not needed; reserve() is helped instead (open()).
+      fetch_types: false,
       onnotice: () => {},
-      onclose: () => c.prepared.clear(),
+      onclose: () => {
+        c.open = false;
+        c.prepared.clear();
+      },
       idle_timeout: 60,
       max_lifetime: 60 * (30 + Math.random() * 30), // spread: connections made together do not all reconnect together
-      connect_timeout: Math.max(1, Math.ceil(Math.min(this.o.timeoutMs || 10_000, 10_000) / 1000)),
+      connect_timeout: this.connectTimeoutS,
       // postgres.js' default back-off grows to 20 s; a request never waits on it here (failed instances are
       // replaced), but keep the instance's own retries short too
       backoff: (retries: number) => Math.min(0.5, 0.02 * 2 ** Math.min(retries, 10)),
@@ -252,7 +241,7 @@ export class GatewayPool {
     let healthy = false;
     try {
       try {
-        conn = await c.sql.reserve();
+        conn = await this.reserve(c);
       } catch (e) {
         // opening the connection failed (refused, timed out, or the server said no: 57P03 shutting down,
         // 53300 too many connections, 28P01 …): a connection error, whatever Postgres called it
@@ -328,6 +317,35 @@ export class GatewayPool {
     }
   }
 
+  /**
+   * The instance's connection, reserved. With fetch_types off postgres.js 3.4.9 never hands a connection it
+   * opens FOR reserve() to it, so a closed one is opened by a plain query first (awaited: postgres.js sends
+   * a query a tick later, so reserve() would win the race); reserve() then takes the open connection. A reserve that still waits past the connect timeout (the connection closing just as
+   * it was taken) is a connection error; the instance is then discarded.
+   */
+  private async reserve(c: Conn): Promise<Reserved> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('no connection within the connect timeout'), { code: 'CONNECT_TIMEOUT' })), this.connectTimeoutS * 1000 + 500);
+    });
+    late.catch(() => {});
+    try {
+      // open it first (its ReadyForQuery puts it among the open ones, which reserve() takes at once)
+      if (!c.open) await Promise.race([c.sql.unsafe('SELECT 1').execute(), late]);
+      const reserving = c.sql.reserve();
+      reserving.catch(() => {}); // settled by end() when the instance is discarded
+      const r = await Promise.race([reserving, late]);
+      c.open = true;
+      return r;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private get connectTimeoutS(): number {
+    return Math.max(1, Math.ceil(Math.min(this.o.timeoutMs || 10_000, 10_000) / 1000));
+  }
+
   /** ROLLBACK an open transaction; false when the connection broke meanwhile. */
   private async rollback(c: Conn, conn: Reserved): Promise<boolean> {
     const { settled: [r] } = await this.send(c, conn, [ROLLBACK]);
@@ -387,36 +405,6 @@ function isStale(e: unknown, q: Query | undefined): boolean {
   if (!isPgError(e) || e.code !== '26000' || !q) return false;
   const name = (q as unknown as { statement?: { name?: string } }).statement?.name;
   return !!name && e.message.includes(`"${name}"`);
-}
-
-/**
- * Like Promise.allSettled, but when the connection is lost the statements that were never sent would
- * never settle (postgres.js keeps them in the reserved connection's queue): answer at once.
- */
-function settle(qs: readonly Promise<unknown>[]): Promise<Settled[]> {
-  return new Promise((resolve) => {
-    const results: (Settled | undefined)[] = new Array(qs.length);
-    let left = qs.length;
-    let done = false;
-    const finish = (fill?: unknown) => {
-      if (done) return;
-      done = true;
-      resolve(results.map((x) => x ?? { status: 'rejected', reason: fill }) as Settled[]);
-    };
-    qs.forEach((q, i) => {
-      q.then(
-        (value) => {
-          results[i] = { status: 'fulfilled', value };
-          if (--left === 0) finish();
-        },
-        (reason: unknown) => {
-          results[i] = { status: 'rejected', reason };
-          if (--left === 0 || connectionLost(reason)) finish(reason);
-        },
-      );
-    });
-    if (qs.length === 0) finish();
-  });
 }
 
 function lastRow(res: unknown): Row {
