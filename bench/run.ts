@@ -40,6 +40,8 @@ const SECTIONS: SectionDef[] = [
   { name: 'serials', module: 'serials.ts', budget: 200, quickBudget: 40 },
   // bench/trace.ts builds its own genealogy history (up to 1M batches, 1M edges) in its own database
   { name: 'trace', module: 'trace.ts', budget: 900, quickBudget: 60 },
+  // one tenant floods the pool with authenticated mint_serials calls; anonymous resolve_serial latency
+  { name: 'flood', module: 'flood.ts', budget: 120, quickBudget: 40 },
 ];
 
 const TOTAL_BUDGET_S = { full: 29 * 60, quick: 170 };

@@ -354,6 +354,7 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
   lines.push(growthSection(res.sections.growth));
   lines.push(externalSection('## 6. Serials: minting and `resolve_serial` latency', 'serials', res.sections.serials));
   lines.push(externalSection('## 7. Traceability: `trace_batch` over a deep genealogy, `recall_batch`', 'trace', res.sections.trace));
+  lines.push(externalSection('## 8. One tenant floods the pool: anonymous `resolve_serial` idle vs under flood', 'flood', res.sections.flood));
   if (extra.fixesFile && existsSync(extra.fixesFile)) lines.push(readFileSync(extra.fixesFile, 'utf8').trim());
   lines.push(
     '## How to run\n\n' +
@@ -361,7 +362,7 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
       'npm run bench -- --quick      # smoke run (< 2 min, small sizes); writes bench/results/quick.json only\n' +
       'npm run bench -- rls growth   # some sections; merged into latest.json and this file\n' +
       'npm run bench -- --time-factor=3 growth rls   # every time limit × 3, for a machine busy with other work\n```\n\n' +
-      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials`, `trace` (bench/sync.ts, inventory.ts, serials.ts, trace.ts: each exports `run(opts)`; ' +
+      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials`, `trace`, `flood` (bench/sync.ts, inventory.ts, serials.ts, trace.ts, flood.ts: each exports `run(opts)`; ' +
       'a missing module is reported as skipped). Each section runs in its own process against its own database cloned from a migrated template, with a time limit; ' +
       'the harness stops every child process and the embedded cluster on exit, error or Ctrl-C.',
   );
