@@ -42,6 +42,8 @@ const SECTIONS: SectionDef[] = [
   { name: 'trace', module: 'trace.ts', budget: 900, quickBudget: 60 },
   { name: 'quality', module: 'quality.ts', budget: 600, quickBudget: 30 },
   { name: 'events', module: 'events.ts', budget: 240, quickBudget: 40 },
+  // one tenant floods the pool with authenticated mint_serials calls; anonymous resolve_serial latency
+  { name: 'flood', module: 'flood.ts', budget: 120, quickBudget: 40 },
 ];
 
 const TOTAL_BUDGET_S = { full: 43 * 60, quick: 240 };

@@ -33,12 +33,29 @@ export const configSchema = z.object({
   LOTLINE_JWT_ROLE_CLAIM: z.string().default('$.role'),
   LOTLINE_POOL_SIZE: intFrom(10),
   LOTLINE_POOL_TIMEOUT_MS: intFrom(10_000),
+  /** Pool connections kept for the anonymous role (authenticated requests never use them); unset: a fifth of the pool. */
+  LOTLINE_POOL_ANON_RESERVED: z.coerce.number().int().nonnegative().optional(),
   LOTLINE_STATEMENT_TIMEOUT_MS: intFrom(0),
   /** statement_timeout migrate gives the anon role in the database (ms; 0 = none). */
   LOTLINE_ANON_STATEMENT_TIMEOUT_MS: intFrom(3000),
   /** statement_timeout migrate gives the authenticated role in the database (ms; 0 = none). */
   LOTLINE_AUTHENTICATED_STATEMENT_TIMEOUT_MS: intFrom(8000),
   LOTLINE_MAX_BODY_BYTES: intFrom(1_048_576),
+  /** The whole request (headers and body) must arrive within this, else 408 (0: no limit). */
+  LOTLINE_REQUEST_TIMEOUT_MS: intFrom(30_000),
+  /** The request headers must arrive within this, else 408. */
+  LOTLINE_HEADERS_TIMEOUT_MS: intFrom(10_000),
+  /** /ready waits this long for the database (its own connection, short connect timeout), then says 503. */
+  LOTLINE_READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(800),
+  /** Open client connections at most (0: no limit). */
+  LOTLINE_MAX_CONNECTIONS: intFrom(1000),
+  /** Requests per window from one client address with the anonymous role (0: no limit). */
+  LOTLINE_RATE_LIMIT_ANON: intFrom(1200),
+  /** Requests per window for one user id (sub) with a token (0: no limit). */
+  LOTLINE_RATE_LIMIT_AUTHENTICATED: intFrom(0),
+  LOTLINE_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Behind a reverse proxy: `true`, a hop count, or the proxies' addresses; the client address then comes from X-Forwarded-For. */
+  LOTLINE_TRUST_PROXY: z.string().optional(),
   LOTLINE_CORS_ORIGINS: csv('*'),
   LOTLINE_PRE_REQUEST: z.string().optional(),
   LOTLINE_TX_END: z.enum(['commit', 'commit-allow-override', 'rollback', 'rollback-allow-override']).default('commit'),
@@ -58,6 +75,11 @@ export const configSchema = z.object({
   LOTLINE_DB_PREPARED_STATEMENTS: z.stringbool().default(true),
   /** Request JSON (bodies, json/jsonb argument and filter values) nested deeper than this is refused with 400 PGRST102. */
   LOTLINE_MAX_JSON_DEPTH: z.coerce.number().int().min(1).default(64),
+  /** /metrics on the API port answers only with `Authorization: Bearer <this token>`; unset: /metrics is not served there. */
+  LOTLINE_METRICS_TOKEN: z.string().min(16).optional(),
+  /** A separate listener serving only /metrics (unset: none); bind it to a private interface. */
+  LOTLINE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LOTLINE_METRICS_HOST: z.string().default('127.0.0.1'),
   // background jobs and quotas (docs/quotas.md)
   /** `serve` also runs the job workers (src/jobs/); `lotline worker` runs them alone. */
   LOTLINE_WORKER: z.stringbool().default(true),

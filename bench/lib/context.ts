@@ -31,7 +31,7 @@ export interface BenchOptions {
   /** Another fresh migrated database in the same cluster (name: lowercase letters, digits, _). */
   createDatabase(name: string): Promise<DatabaseUrls>;
   /** Start the gateway (src/gateway/server.ts) in its own process against databaseUrl (default: this section's). */
-  startGateway(opts?: { databaseUrl?: string; poolSize?: number }): Promise<GatewayHandle>;
+  startGateway(opts?: { databaseUrl?: string; poolSize?: number; env?: Record<string, string> }): Promise<GatewayHandle>;
   /** The cluster (for sections that need other databases). */
   cluster: ClusterInfo;
 }

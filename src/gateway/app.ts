@@ -11,6 +11,7 @@ import { openapi2, openapi31 } from './openapi.ts';
 import { callPlan } from './plan.ts';
 import { transportError, type GatewayPool, type Row } from './pool.ts';
 import { mainStatement } from './query.ts';
+import type { RateCheck } from './rate-limit.ts';
 import { parseApiRequest, pickSchema, type ApiRequest, type RawRequest } from './request.ts';
 import { callResponse, errorResponse, infoResponse, openapiResponse, type HttpResponse } from './response.ts';
 import type { GatewaySettings } from './settings.ts';
@@ -27,6 +28,8 @@ export interface AppContext {
   cache(): SchemaCache | null;
   /** the database looked unreachable: the LISTEN connection may be gone too */
   connectionTrouble(): void;
+  /** request rates per client (429 beyond); null: no limits */
+  rateCheck?: RateCheck | null;
 }
 
 /** What a request's log line and metrics record, filled in as the pipeline learns it. */
@@ -48,6 +51,7 @@ async function pipeline(ctx: AppContext, raw: RawRequest, trace: RequestTrace): 
   const s = ctx.settings;
   const identity = await ctx.auth.authenticate(raw.headers.authorization);
   trace.role = identity.role;
+  if (ctx.rateCheck) await ctx.rateCheck(raw.ip, identity);
   const req = parseApiRequest(raw, s);
   const action = req.action;
   switch (action.kind) {
@@ -72,7 +76,7 @@ async function pipeline(ctx: AppContext, raw: RawRequest, trace: RequestTrace): 
       authorizeRole(identity, s.allowedRoles, cache.roles);
       let row: Row;
       try {
-        row = await ctx.pool.run(mainTx({ request: req, identity, plan, main, cache }, s));
+        row = await ctx.pool.run(mainTx({ request: req, identity, plan, main, cache }, s), { anon: !identity.authenticated, onGone: raw.onGone });
       } catch (e) {
         throw toApiError(ctx, e, identity.authenticated);
       }

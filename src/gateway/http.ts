@@ -1,14 +1,18 @@
 // The HTTP layer: fastify wiring — request ids, CORS, the request log and metrics, body limit and parser
-// errors, the operations routes (/health, /ready, /metrics, /openapi.json, /docs) — and every other path
+// errors, the operations routes (/health, /ready, /metrics with a token, /openapi.json, /docs) — and every other path
 // handed to the request pipeline (app.ts), whose HttpResponse is sent as is.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { openapiJson, postgrestResponse, toApiError, type AppContext, type RequestTrace } from './app.ts';
 import { registerEventStream } from '../events/sse.ts';
 import { ApiError, pgrst } from './errors.ts';
 import type { LogLine } from './log.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { METRICS_UNAUTHORIZED, metricsTokenCheck } from './metrics-access.ts';
 import { registerDocs } from './openapi.ts';
+import { createRateCheck } from './rate-limit.ts';
+import type { GoneHook } from './pool.ts';
 import type { RawRequest } from './request.ts';
 import { errorResponse, type HttpResponse } from './response.ts';
 
@@ -17,6 +21,8 @@ export interface HttpContext extends AppContext {
   log: ((line: LogLine) => void) | null;
   /** shutting down: finished requests close their connection, /ready is 503 */
   closing(): boolean;
+  /** the database answered `select 1` within the readiness timeout */
+  databaseReady(): Promise<boolean>;
 }
 
 const OPS_PATHS = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
@@ -34,6 +40,15 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
   const app = Fastify({
     logger: false,
     bodyLimit: s.maxBodyBytes,
+    // slow clients: a request (headers and body) must arrive in time, else Node answers 408 and closes the
+    // connection; what a connection buffers is bounded by Node's header limit (16 KB) and bodyLimit
+    requestTimeout: s.requestTimeoutMs,
+    trustProxy: (s.trustProxy ?? false) as boolean, // (a number or address list too: fastify's overloads do not take the union)
+    http: {
+      headersTimeout: headersTimeout(s),
+      // how often Node looks for requests past their timeouts (its default, 30 s, would let them run late)
+      connectionsCheckingInterval: checkInterval(s),
+    },
     exposeHeadRoutes: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -45,6 +60,8 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 1000 },
   });
+  if (s.maxConnections > 0) app.server.maxConnections = s.maxConnections;
+  ctx.rateCheck = await createRateCheck(app, s);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -85,24 +102,27 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
 
   // ---- operations ----
   app.get('/health', async (_req, reply) => reply.code(200).type('application/json').send('{"status":"ok"}'));
+  // readiness: the database answers within LOTLINE_READY_TIMEOUT_MS on a connection of its own (a short
+  // connect timeout), so /ready answers within about that even while the database is down
   app.get('/ready', async (_req, reply) => {
-    let db = false;
-    try {
-      await ctx.meta.unsafe('select 1');
-      db = true;
-    } catch {
-      db = false;
-    }
+    const db = await ctx.databaseReady();
     const cache = ctx.cache();
     const ok = db && cache !== null && !ctx.closing();
     reply.code(ok ? 200 : 503).type('application/json');
     if (!ok) reply.header('Retry-After', '1');
     return reply.send(JSON.stringify({ status: ok ? 'ready' : 'unavailable', database: db, schemaCache: cache !== null, loadedAt: cache?.loadedAt ?? null }));
   });
-  app.get('/metrics', async (_req, reply) => {
-    reply.type(ctx.metrics.registry.contentType);
-    return reply.send(await ctx.metrics.registry.metrics());
-  });
+  // on the API port only with a token (else it is an unknown path); LOTLINE_METRICS_PORT serves it apart
+  const metricsAllowed = metricsTokenCheck(s.metricsToken);
+  if (metricsAllowed) {
+    app.get('/metrics', async (req, reply) => {
+      if (!metricsAllowed(req.headers.authorization)) {
+        return reply.code(401).type('application/json; charset=utf-8').header('WWW-Authenticate', 'Bearer realm="metrics"').send(METRICS_UNAUTHORIZED);
+      }
+      reply.type(ctx.metrics.registry.contentType);
+      return reply.send(await ctx.metrics.registry.metrics());
+    });
+  }
   app.get('/openapi.json', async (req, reply) => send(reply, await openapiJson(ctx, rawRequest(req), req.trace)));
   await registerDocs(app);
   // GET /events: the change feed as Server-Sent Events (src/events/sse.ts)
@@ -113,16 +133,35 @@ export async function createHttpApp(ctx: HttpContext): Promise<FastifyInstance> 
   });
 
   // ---- the API ----
-  const api = async (req: FastifyRequest, reply: FastifyReply) => send(reply, await postgrestResponse(ctx, rawRequest(req), req.trace));
+  const api = async (req: FastifyRequest, reply: FastifyReply) => send(reply, await postgrestResponse(ctx, rawRequest(req, reply.raw), req.trace));
   app.all('/', api);
   app.all('/*', api);
   return app;
 }
 
-function rawRequest(req: FastifyRequest): RawRequest {
+function headersTimeout(s: HttpContext['settings']): number {
+  return s.requestTimeoutMs > 0 ? Math.min(s.headersTimeoutMs, s.requestTimeoutMs) : s.headersTimeoutMs;
+}
+
+function checkInterval(s: HttpContext['settings']): number {
+  const shortest = Math.min(...[s.requestTimeoutMs, s.headersTimeoutMs].filter((x) => x > 0), 4000);
+  return Math.max(50, Math.floor(shortest / 4));
+}
+
+function rawRequest(req: FastifyRequest, res?: ServerResponse): RawRequest {
   // x-request-id: the id this response carries (made up when the client sent none): request.headers, so the audit trail records it
-  return { method: req.method, url: req.url, headers: { ...req.headers, 'x-request-id': req.id }, body: req.body as Buffer | undefined,
-           protocol: req.protocol };
+  return { method: req.method, url: req.url, headers: { ...req.headers, 'x-request-id': req.id }, body: req.body as Buffer | undefined, protocol: req.protocol, ip: req.ip, onGone: res && goneHook(res) };
+}
+
+/** The response's connection closed before the answer was written: the client went away. */
+function goneHook(res: ServerResponse): GoneHook {
+  return (fn) => {
+    const closed = () => {
+      if (!res.writableFinished) fn();
+    };
+    res.once('close', closed);
+    return () => res.off('close', closed);
+  };
 }
 
 /** Sends a pipeline response: its headers replace those set earlier (request id, CORS) by name; its defaults do not. */

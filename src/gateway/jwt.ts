@@ -16,6 +16,8 @@ type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Pr
 const HMAC = ['HS256', 'HS384', 'HS512'];
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 const SKEW_SECONDS = 30;
+/** C0 and C1 control characters, DEL, and the Unicode line/paragraph separators: never in a user id. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 export interface JwtVerifierOptions {
   jwtSecret?: string;
@@ -191,6 +193,11 @@ export class JwtVerifier {
       }
     }
     if (this.o.jwtIss !== undefined && c.iss !== this.o.jwtIss) throw pgrst.claims('JWT issuer not allowed');
+    // the user id: a string (RFC 7519 StringOrURI), never a number/object/boolean turned into text, no control characters
+    const sub = c.sub;
+    if (sub !== undefined && sub !== null && (typeof sub !== 'string' || CONTROL.test(sub))) {
+      throw pgrst.claims("The JWT 'sub' claim must be a string without control characters");
+    }
   }
 }
 

@@ -2,41 +2,14 @@
 // semaphore that bounds concurrent transactions and turns a long wait into 504 PGRST003.
 import postgres, { type Sql } from 'postgres';
 import { ApiError, isPgError, pgrst } from './errors.ts';
+import { Semaphore } from './semaphore.ts';
+import { connectionLost, settle, transportError, type Settled } from './transport.ts';
 
-export class Semaphore {
-  inUse = 0;
-  private readonly queue: { resolve: () => void; timer: NodeJS.Timeout | null }[] = [];
-  constructor(readonly max: number) {}
-  get waiting(): number {
-    return this.queue.length;
-  }
-  acquire(timeoutMs: number): Promise<void> | null {
-    if (this.inUse < this.max) {
-      this.inUse++;
-      return null;
-    }
-    return new Promise<void>((resolve, reject) => {
-      const entry = { resolve, timer: null as NodeJS.Timeout | null };
-      if (timeoutMs > 0) {
-        entry.timer = setTimeout(() => {
-          const i = this.queue.indexOf(entry);
-          if (i >= 0) this.queue.splice(i, 1);
-          reject(pgrst.poolTimeout());
-        }, timeoutMs);
-      }
-      this.queue.push(entry);
-    });
-  }
-  release(): void {
-    const next = this.queue.shift();
-    if (next) {
-      if (next.timer) clearTimeout(next.timer);
-      next.resolve(); // the slot passes on
-    } else {
-      this.inUse--;
-    }
-  }
-}
+import { clientGone, cancelQuery, type Cancel, type RunOptions } from './cancel.ts';
+
+export { Semaphore } from './semaphore.ts';
+export { transportError } from './transport.ts';
+export type { GoneHook, RunOptions } from './cancel.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -69,6 +42,8 @@ export interface TxPlan {
 export interface PoolOptions {
   url: string;
   size: number;
+  /** connections authenticated callers may not use (kept for the anonymous role); 0: none */
+  anonReserved?: number;
   /** wait for a free connection before 504 PGRST003 */
   timeoutMs: number;
   /** use named prepared statements (postgres.js caches them per connection) */
@@ -81,32 +56,11 @@ export interface PoolOptions {
   warn?: (msg: string, detail?: Record<string, unknown>) => void;
 }
 
-const TRANSPORT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'EPIPE']);
-
-/** A transport failure (not an error Postgres reported) → 503. */
-export function transportError(e: unknown): ApiError {
-  const code = (e as { code?: string }).code ?? '';
-  const msg = (e as Error).message ?? String(e);
-  if (TRANSPORT.has(code)) return pgrst.connection(msg);
-  return pgrst.client(msg);
-}
-
-/**
- * The connection is gone (or going): a socket error, postgres.js' CONNECTION_* errors, or a FATAL/PANIC
- * from the server. (postgres.js' own errors such as MAX_PARAMETERS_EXCEEDED leave the connection usable.)
- */
-function connectionLost(e: unknown): boolean {
-  if (isPgError(e)) return e.severity === 'FATAL' || e.severity === 'PANIC';
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (TRANSPORT.has(code) || /^E[A-Z]+$/.test(code));
-}
-
 const COMMIT: Stmt = { text: 'COMMIT' };
 const ROLLBACK: Stmt = { text: 'ROLLBACK' };
 const CONSTRAINTS_NOW: Stmt = { text: 'SET CONSTRAINTS ALL IMMEDIATE' };
 
 type Reserved = Awaited<ReturnType<Sql['reserve']>>;
-type Settled = PromiseSettledResult<unknown>;
 type Query = ReturnType<Reserved['unsafe']>;
 
 /** One pooled connection: a postgres.js instance of its own (max 1) and the statement texts prepared on it. */
@@ -114,6 +68,8 @@ interface Conn {
   sql: Sql;
   /** texts prepared on the current server connection (postgres.js forgets them when it reconnects) */
   prepared: Set<string>;
+  /** the server connection is open (then reserve() gets it at once) */
+  open: boolean;
 }
 
 /** The statements prepared on a connection are gone (a transaction pooler, or DEALLOCATE by a function). */
@@ -160,6 +116,8 @@ function noResend(q: Query): Query {
  */
 export class GatewayPool {
   readonly sem: Semaphore;
+  /** authenticated transactions at once: the pool less the connections kept for anonymous callers */
+  readonly authenticatedSem: Semaphore | null;
   private readonly idle: Conn[] = [];
   private readonly live = new Set<Conn>();
   private ending = false;
@@ -167,6 +125,8 @@ export class GatewayPool {
   private prepare: boolean;
   constructor(private readonly o: PoolOptions) {
     this.sem = new Semaphore(o.size);
+    const reserved = Math.min(Math.max(0, o.anonReserved ?? 0), o.size - 1);
+    this.authenticatedSem = reserved > 0 ? new Semaphore(o.size - reserved) : null;
     this.prepare = o.prepare;
   }
 
@@ -175,16 +135,22 @@ export class GatewayPool {
   }
 
   private make(): Conn {
-    const c: Conn = { sql: undefined as unknown as Sql, prepared: new Set() };
+    const c: Conn = { sql: undefined as unknown as Sql, prepared: new Set(), open: false };
     c.sql = postgres(this.o.url, {
       max: 1,
       prepare: this.prepare,
-      // fetch_types stays on: postgres.js 3.4.9 never hands a fresh connection to reserve() when it is off
+      // no array-type query on connect: postgres.js 3.4.9 sends it without awaiting its promise, so a connection
+      // killed meanwhile was an unhandled rejection (CONNECTION_CLOSED). Parameters are sent as text and the
+      // result row holds no arrays, so the types are not needed; reserve() is helped instead (open()).
+      fetch_types: false,
       onnotice: () => {},
-      onclose: () => c.prepared.clear(),
+      onclose: () => {
+        c.open = false;
+        c.prepared.clear();
+      },
       idle_timeout: 60,
       max_lifetime: 60 * (30 + Math.random() * 30), // spread: connections made together do not all reconnect together
-      connect_timeout: Math.max(1, Math.ceil(Math.min(this.o.timeoutMs || 10_000, 10_000) / 1000)),
+      connect_timeout: this.connectTimeoutS,
       // postgres.js' default back-off grows to 20 s; a request never waits on it here (failed instances are
       // replaced), but keep the instance's own retries short too
       backoff: (retries: number) => Math.min(0.5, 0.02 * 2 ** Math.min(retries, 10)),
@@ -200,9 +166,21 @@ export class GatewayPool {
     void c.sql.end({ timeout: 0 }).catch(() => {});
   }
 
-  private async slot(): Promise<void> {
-    const wait = this.sem.acquire(this.o.timeoutMs);
-    if (wait) await wait;
+  /** A pool slot (and, for an authenticated caller, one of its class's) within the pool timeout. */
+  private async slot(classSem: Semaphore | null): Promise<void> {
+    const started = classSem && this.o.timeoutMs > 0 ? performance.now() : 0;
+    if (classSem) {
+      const w = classSem.acquire(this.o.timeoutMs);
+      if (w) await w;
+    }
+    try {
+      const left = started ? Math.max(1, this.o.timeoutMs - (performance.now() - started)) : this.o.timeoutMs;
+      const wait = this.sem.acquire(left);
+      if (wait) await wait;
+    } catch (e) {
+      classSem?.release();
+      throw e;
+    }
   }
 
   /**
@@ -210,11 +188,28 @@ export class GatewayPool {
    * statements turn out to be gone, nothing ran (the transaction was aborted at that statement): it is
    * run once more on a fresh connection.
    */
-  async run(plan: TxPlan): Promise<Row> {
-    await this.slot();
+  async run(plan: TxPlan, opts?: RunOptions): Promise<Row> {
+    const classSem = opts?.anon ? null : this.authenticatedSem;
+    let cancel: Cancel | null = null;
+    let stopListening: (() => void) | undefined;
+    if (opts?.onGone) {
+      const c: Cancel = (cancel = { gone: false, queries: null });
+      // the client went away: cancel the running statement (the transaction then rolls back, never commits)
+      stopListening = opts.onGone(() => {
+        c.gone = true;
+        if (c.queries) c.queries.forEach(cancelQuery);
+      });
+    }
     try {
+      await this.slot(classSem);
+    } catch (e) {
+      stopListening?.();
+      throw e;
+    }
+    try {
+      if (cancel?.gone) throw clientGone();
       try {
-        return await this.attempt(plan);
+        return await this.attempt(plan, false, cancel);
       } catch (e) {
         if (!(e instanceof StaleStatements)) throw e;
         // nothing ran: the transaction stopped at the missing statement. Almost always a transaction
@@ -225,7 +220,7 @@ export class GatewayPool {
             'prepared statements turned off; behind a transaction pooler set LOTLINE_DB_PREPARED_STATEMENTS=false', { error: (e.pgError as Error).message });
         }
         try {
-          return await this.attempt(plan, true);
+          return await this.attempt(plan, true, cancel);
         } catch (e2) {
           if (!(e2 instanceof StaleStatements)) throw e2;
           const pg = e2.pgError as { message?: string };
@@ -233,18 +228,20 @@ export class GatewayPool {
         }
       }
     } finally {
+      stopListening?.();
       this.sem.release();
+      classSem?.release();
     }
   }
 
-  private async attempt(plan: TxPlan, fresh = false): Promise<Row> {
+  private async attempt(plan: TxPlan, fresh: boolean, cancel: Cancel | null): Promise<Row> {
     // most recently used first: busy connections stay warm, spare ones reach their idle timeout
     const c = (!fresh && this.idle.pop()) || this.make();
     let conn: Reserved | undefined;
     let healthy = false;
     try {
       try {
-        conn = await c.sql.reserve();
+        conn = await this.reserve(c);
       } catch (e) {
         // opening the connection failed (refused, timed out, or the server said no: 57P03 shutting down,
         // 53300 too many connections, 28P01 …): a connection error, whatever Postgres called it
@@ -256,7 +253,7 @@ export class GatewayPool {
       const steps = [plan.settings, ...(plan.pre ? [plan.pre] : []), plan.main];
       const all: Stmt[] = [{ text: plan.begin }, ...steps, ...ends];
       const nSteps = 1 + steps.length;
-      const { settled: res, queries } = await this.send(c, conn, all);
+      const { settled: res, queries } = await this.send(c, conn, all, cancel);
       const lost = res.find((x) => x.status === 'rejected' && connectionLost(x.reason));
       if (lost) {
         healthy = false;
@@ -283,6 +280,10 @@ export class GatewayPool {
           healthy = await this.rollback(c, conn);
           throw e;
         }
+        if (cancel?.gone) {
+          healthy = await this.rollback(c, conn);
+          throw clientGone();
+        }
         const { settled: fin } = await this.send(c, conn, end === 'commit' ? [COMMIT] : [CONSTRAINTS_NOW, ROLLBACK]);
         const bad = fin.find((x) => x.status === 'rejected') as PromiseRejectedResult | undefined;
         if (bad) {
@@ -302,8 +303,11 @@ export class GatewayPool {
       }
       return row;
     } catch (e) {
+      if (cancel?.gone) throw clientGone();
       throw isPgError(e) || e instanceof ApiError || e instanceof StaleStatements ? e : transportError(e);
     } finally {
+      // a cancel request may still be on its way to this backend: it must not hit the next request's statement
+      if (cancel?.gone) healthy = false;
       if (healthy && conn && !this.ending) {
         conn.release();
         this.idle.push(c);
@@ -311,6 +315,35 @@ export class GatewayPool {
         this.discard(c);
       }
     }
+  }
+
+  /**
+   * The instance's connection, reserved. With fetch_types off postgres.js 3.4.9 never hands a connection it
+   * opens FOR reserve() to it, so a closed one is opened by a plain query first (awaited: postgres.js sends
+   * a query a tick later, so reserve() would win the race); reserve() then takes the open connection. A reserve that still waits past the connect timeout (the connection closing just as
+   * it was taken) is a connection error; the instance is then discarded.
+   */
+  private async reserve(c: Conn): Promise<Reserved> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('no connection within the connect timeout'), { code: 'CONNECT_TIMEOUT' })), this.connectTimeoutS * 1000 + 500);
+    });
+    late.catch(() => {});
+    try {
+      // open it first (its ReadyForQuery puts it among the open ones, which reserve() takes at once)
+      if (!c.open) await Promise.race([c.sql.unsafe('SELECT 1').execute(), late]);
+      const reserving = c.sql.reserve();
+      reserving.catch(() => {}); // settled by end() when the instance is discarded
+      const r = await Promise.race([reserving, late]);
+      c.open = true;
+      return r;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private get connectTimeoutS(): number {
+    return Math.max(1, Math.ceil(Math.min(this.o.timeoutMs || 10_000, 10_000) / 1000));
   }
 
   /** ROLLBACK an open transaction; false when the connection broke meanwhile. */
@@ -324,7 +357,7 @@ export class GatewayPool {
   }
 
   /** Send the statements, pipelined; a new group starts after a statement that is described first. Stops after a failed group. */
-  private async send(c: Conn, conn: Reserved, stmts: Stmt[]): Promise<{ settled: Settled[]; queries: Query[] }> {
+  private async send(c: Conn, conn: Reserved, stmts: Stmt[], cancel: Cancel | null = null): Promise<{ settled: Settled[]; queries: Query[] }> {
     const settled: Settled[] = [];
     const queries: Query[] = [];
     let i = 0;
@@ -335,6 +368,10 @@ export class GatewayPool {
         const first = this.describesFirst(c, s);
         group.push(this.issue(c, conn, s));
         if (first) break;
+      }
+      if (cancel) {
+        if (cancel.gone) group.forEach(cancelQuery);
+        cancel.queries = group;
       }
       const done = await settle(group);
       settled.push(...done);
@@ -368,36 +405,6 @@ function isStale(e: unknown, q: Query | undefined): boolean {
   if (!isPgError(e) || e.code !== '26000' || !q) return false;
   const name = (q as unknown as { statement?: { name?: string } }).statement?.name;
   return !!name && e.message.includes(`"${name}"`);
-}
-
-/**
- * Like Promise.allSettled, but when the connection is lost the statements that were never sent would
- * never settle (postgres.js keeps them in the reserved connection's queue): answer at once.
- */
-function settle(qs: readonly Promise<unknown>[]): Promise<Settled[]> {
-  return new Promise((resolve) => {
-    const results: (Settled | undefined)[] = new Array(qs.length);
-    let left = qs.length;
-    let done = false;
-    const finish = (fill?: unknown) => {
-      if (done) return;
-      done = true;
-      resolve(results.map((x) => x ?? { status: 'rejected', reason: fill }) as Settled[]);
-    };
-    qs.forEach((q, i) => {
-      q.then(
-        (value) => {
-          results[i] = { status: 'fulfilled', value };
-          if (--left === 0) finish();
-        },
-        (reason: unknown) => {
-          results[i] = { status: 'rejected', reason };
-          if (--left === 0 || connectionLost(reason)) finish(reason);
-        },
-      );
-    });
-    if (qs.length === 0) finish();
-  });
 }
 
 function lastRow(res: unknown): Row {

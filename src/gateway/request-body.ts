@@ -4,6 +4,9 @@
 import { pgrst } from './errors.ts';
 import { checkJsonDepth } from './jsonraw.ts';
 
+/** Strict UTF-8: a malformed byte sequence is refused, never replaced by U+FFFD (one decoder, reused). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** The arguments as sent. */
 export type CallArgs =
   | { kind: 'json'; raw: string; array: boolean; keys: string[] }
@@ -34,10 +37,12 @@ export function queryPayload(values: Map<string, string[]>): Payload {
 export function parsePayload(body: Buffer | undefined, contentType: string | undefined, columns: string[] | undefined, maxJsonDepth: number): Payload {
   const buf = body ?? Buffer.alloc(0);
   const ct = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  if (ct === 'application/json' || ct === '' || ct.endsWith('+json')) return jsonPayload(buf.toString('utf8'), columns, maxJsonDepth);
+  if (ct === 'application/json' || ct === '' || ct.endsWith('+json')) return jsonPayload(utf8(buf), columns, maxJsonDepth);
   if (ct === 'application/x-www-form-urlencoded') {
+    const text = utf8(buf);
+    if (text.includes('%')) checkPercentUtf8(text);
     const values = new Map<string, string[]>();
-    for (const [k, val] of new URLSearchParams(buf.toString('utf8'))) {
+    for (const [k, val] of new URLSearchParams(text)) {
       const l = values.get(k);
       if (l) l.push(val);
       else values.set(k, [val]);
@@ -45,15 +50,62 @@ export function parsePayload(body: Buffer | undefined, contentType: string | und
     return textPayload(values);
   }
   if (ct === 'text/csv') {
-    const [header, first] = parseCsv(buf.toString('utf8'));
+    const [header, first] = parseCsv(utf8(buf));
     const values = new Map<string, string[]>();
     (header ?? []).forEach((h, i) => values.set(h, [first?.[i] ?? '']));
     return textPayload(values);
   }
-  if (ct === 'text/plain') return { args: { kind: 'raw', text: buf.toString('utf8') }, kind: 'text', keys: [] };
-  if (ct === 'text/xml') return { args: { kind: 'raw', text: buf.toString('utf8') }, kind: 'xml', keys: [] };
+  if (ct === 'text/plain') return { args: { kind: 'raw', text: utf8(buf) }, kind: 'text', keys: [] };
+  if (ct === 'text/xml') return { args: { kind: 'raw', text: utf8(buf) }, kind: 'xml', keys: [] };
   if (ct === 'application/octet-stream') return { args: { kind: 'raw', bytes: buf }, kind: 'bytea', keys: [] };
   throw pgrst.invalidBody(`Content-Type not acceptable: ${ct}`);
+}
+
+/** The body as text; bytes that are not UTF-8 → 400 PGRST102 (they used to become U+FFFD silently). */
+function utf8(buf: Buffer): string {
+  try {
+    return UTF8.decode(buf);
+  } catch {
+    throw pgrst.invalidBody('Invalid UTF-8 in the request body', 'The request body must be UTF-8 encoded');
+  }
+}
+
+/** Percent-encoded form values must decode to UTF-8 too (URLSearchParams would put U+FFFD in). */
+function checkPercentUtf8(text: string): void {
+  for (const part of text.split(/[&=]/)) {
+    if (!part.includes('%')) continue;
+    try {
+      decodeURIComponent(part.replace(/%(?![0-9a-fA-F]{2})/g, '%25'));
+    } catch {
+      throw pgrst.invalidBody('Invalid UTF-8 in the request body', 'A percent-encoded form value is not UTF-8');
+    }
+  }
+}
+
+/**
+ * A `\uD800`–`\uDFFF` escape in JSON must be a high surrogate followed at once by a low one; a lone one
+ * is not a character (Postgres or the encoder would turn it into U+FFFD or fail later). Only bodies with
+ * a `\u` escape are scanned; a backslash pair (`\\`) is skipped as one escape.
+ */
+function checkSurrogateEscapes(raw: string): void {
+  const re = /\\(?:u([0-9a-fA-F]{4})|[^])/g;
+  let pendingEnd = -1; // where the escape after a high surrogate must start
+  for (let m = re.exec(raw); m; m = re.exec(raw)) {
+    const unit = m[1] === undefined ? -1 : parseInt(m[1], 16);
+    const low = unit >= 0xdc00 && unit <= 0xdfff;
+    if (pendingEnd >= 0) {
+      if (m.index !== pendingEnd || !low) throw loneSurrogate();
+      pendingEnd = -1;
+      continue;
+    }
+    if (low) throw loneSurrogate();
+    if (unit >= 0xd800 && unit <= 0xdbff) pendingEnd = re.lastIndex;
+  }
+  if (pendingEnd >= 0) throw loneSurrogate();
+}
+
+function loneSurrogate() {
+  return pgrst.invalidBody('Invalid UTF-8 in the request body', 'A \\u escape in the JSON is a lone surrogate (not a character)');
 }
 
 function textPayload(values: Map<string, string[]>): Payload {
@@ -65,6 +117,7 @@ function jsonPayload(raw: string, columns: string[] | undefined, maxJsonDepth: n
   if (raw.trim() === '') return { args: columns ? { kind: 'json', raw: '{}', array: false, keys: columns } : { kind: 'none' }, kind: 'json', keys: columns ?? [] };
   // before anything parses it: Postgres' JSON parser recurses (54001 "stack depth limit exceeded")
   checkJsonDepth(raw, maxJsonDepth, 'the request body');
+  if (raw.includes('\\u')) checkSurrogateEscapes(raw);
   let v: unknown;
   try {
     v = JSON.parse(raw);

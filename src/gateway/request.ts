@@ -7,6 +7,7 @@ import { parsePreferences, type Preferences } from './preferences.ts';
 import { parsePayload, queryPayload, type Payload } from './request-body.ts';
 import { clampInt, parseQueryParams, type QueryParams } from './query-string.ts';
 import type { GatewaySettings } from './settings.ts';
+import type { GoneHook } from './pool.ts';
 
 /** What the HTTP layer hands over. */
 export interface RawRequest {
@@ -17,6 +18,10 @@ export interface RawRequest {
   body?: Buffer;
   /** `http` or `https` (for URLs in the OpenAPI documents) */
   protocol?: string;
+  /** the client's address (fastify's request.ip: the socket's, or X-Forwarded-For's behind a trusted proxy) */
+  ip?: string;
+  /** tells when the client goes away before its answer (a running call is then cancelled) */
+  onGone?: GoneHook;
 }
 
 /** What the request asks for. */

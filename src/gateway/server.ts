@@ -7,6 +7,8 @@ import { Authenticator } from './auth.ts';
 import { createHttpApp } from './http.ts';
 import { createLog } from './log.ts';
 import { GatewayMetrics } from './metrics.ts';
+import { listenMetrics } from './metrics-access.ts';
+import type { Server } from 'node:http';
 import { GatewayPool } from './pool.ts';
 import { SchemaReloader, type ReloadEvent } from './schema-reload.ts';
 import { defaultSettings, gatewaySettingsFromConfig as fromConfig, type GatewaySettings } from './settings.ts';
@@ -16,8 +18,10 @@ export type { ReloadEvent } from './schema-reload.ts';
 
 export interface Gateway {
   app: FastifyInstance;
-  /** Listen; resolves to the base URL. */
+  /** Listen (and the metrics listener, when configured); resolves to the base URL. */
   listen(port: number, host: string): Promise<string>;
+  /** The metrics listener's base URL, once listening (null: none configured). */
+  metricsUrl(): string | null;
   /** Stop accepting, finish in-flight requests, release connections. */
   close(): Promise<void>;
   /** Reload the schema cache now. */
@@ -38,6 +42,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
   const pool = new GatewayPool({
     url: s.databaseUrl,
     size: s.poolSize,
+    anonReserved: s.anonRole === null ? 0 : s.poolAnonReserved ?? Math.floor(s.poolSize / 5),
     timeoutMs: s.poolTimeoutMs,
     prepare: s.preparedStatements,
     maxPrepared: s.maxPreparedStatements,
@@ -49,11 +54,23 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     max: 1, prepare: false, onnotice: () => {}, idle_timeout: 0, connect_timeout: 10,
     connection: { application_name: 'lotline-gateway-meta' },
   });
+  // /ready's own connection: a short connect timeout, no type fetch; answers false past the readiness timeout
+  const readyTimeoutSec = s.readyTimeoutMs / 1000;
+  const probe: Sql = postgres(s.listenUrl ?? s.databaseUrl, {
+    max: 1, prepare: false, fetch_types: false, onnotice: () => {}, idle_timeout: 30, connect_timeout: readyTimeoutSec,
+    connection: { application_name: 'lotline-gateway-ready' },
+  });
+  const databaseReady = (): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, s.readyTimeoutMs, false)));
+    return Promise.race([probe.unsafe('select 1').then(() => true, () => false), late]).finally(() => clearTimeout(timer));
+  };
   const metrics = new GatewayMetrics(pool.sem, { defaultMetrics: s.defaultMetrics });
   const schema = new SchemaReloader({ meta, schemas: s.schemas, channel: s.channel, metrics, log: log.write });
   await schema.start();
 
   let closing = false;
+  let metricsServer: { url: string; server: Server } | null = null;
   const app = await createHttpApp({
     settings: s,
     auth,
@@ -64,6 +81,7 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     cache: () => schema.cache,
     connectionTrouble: () => schema.relisten(),
     closing: () => closing,
+    databaseReady,
   });
 
   async function close(): Promise<void> {
@@ -80,8 +98,13 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
       clearInterval(sweep);
       app.server.closeAllConnections?.();
     }
+    if (metricsServer) {
+      const done = new Promise((resolve) => metricsServer!.server.close(resolve));
+      metricsServer.server.closeAllConnections();
+      await done;
+    }
     await unlistened;
-    await Promise.all([pool.end(5), meta.end({ timeout: 5 })]);
+    await Promise.all([pool.end(5), meta.end({ timeout: 5 }), probe.end({ timeout: 1 })]);
     log.flush();
   }
 
@@ -89,8 +112,10 @@ export async function createGateway(input: GatewaySettings): Promise<Gateway> {
     app,
     async listen(port: number, host: string) {
       const addr = await app.listen({ port, host });
+      if (s.metricsPort !== undefined) metricsServer = await listenMetrics(metrics, { token: s.metricsToken, host: s.metricsHost, port: s.metricsPort });
       return addr.replace('[::1]', 'localhost');
     },
+    metricsUrl: () => metricsServer?.url ?? null,
     close,
     reload: () => schema.reload(),
     onReload: (listener) => schema.onReload(listener),

@@ -8,8 +8,10 @@ import { applyCode } from '../../src/db/migrate.ts';
 import type { Gateway } from '../../src/gateway/server.ts';
 
 const lines: Record<string, unknown>[] = [];
-const env = useContractSchema({ logLevel: 'info', logger: (l) => lines.push(l), corsOrigins: ['*'] });
+const METRICS_TOKEN = 'metrics-token-for-the-ops-tests';
+const env = useContractSchema({ logLevel: 'info', logger: (l) => lines.push(l), corsOrigins: ['*'], metricsToken: METRICS_TOKEN });
 const u = (p: string) => env.gw.url + p;
+const withMetricsToken = { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } };
 
 describe('health and readiness', () => {
   test('/health is 200; /ready is 200 with the database and the schema cache', async () => {
@@ -81,7 +83,7 @@ describe('metrics and logs', () => {
   test('/metrics: request counts and latency by function and status, pool gauges', async () => {
     await req(u('/rpc/add_them?a=1&b=1'));
     await req(u('/rpc/nope'));
-    const m = await req(u('/metrics'));
+    const m = await req(u('/metrics'), withMetricsToken);
     expect(m.status).toBe(200);
     expect(m.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(m.text).toMatch(/lotline_http_requests_total\{function="add_them",method="GET",status="200"\} \d+/);
@@ -91,6 +93,41 @@ describe('metrics and logs', () => {
     expect(m.text).toMatch(/lotline_db_pool_in_use \d+/);
     expect(m.text).toMatch(/lotline_db_pool_waiting \d+/);
     expect(m.text).toMatch(/lotline_schema_cache_reloads_total\{outcome="ok"\} \d+/);
+  });
+
+  test('/metrics is not public: not served on the API port without a token; with one, only to its bearer; or on its own listener', async () => {
+    const metricsText = /lotline_http_requests_total/;
+    // the default: no token, no metrics port → /metrics is an unknown path on the API port
+    const plain = await startGateway(env.db, { schemas: ['demo'] });
+    try {
+      const r = await req(`${plain.url}/metrics`);
+      expect(r.status).toBe(404);
+      expect(r.text).not.toMatch(metricsText);
+      expect(plain.gateway.metricsUrl()).toBeNull();
+    } finally {
+      await plain.close();
+    }
+    // a token: refused without it, with a wrong one, with a JWT; served with it
+    for (const auth of [undefined, 'Bearer wrong-token', `Bearer ${METRICS_TOKEN}x`, `Bearer ${await env.gw.token('u1')}`, METRICS_TOKEN]) {
+      const r = await req(u('/metrics'), auth ? { headers: { Authorization: auth } } : {});
+      expect(r.status, String(auth)).toBe(401);
+      expect(r.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      expect(r.body).toEqual({ code: 'PGRST301', message: 'A valid metrics token is required', details: null, hint: null });
+    }
+    expect((await req(u('/metrics'), withMetricsToken)).text).toMatch(metricsText);
+    // a port of its own on 127.0.0.1: metrics there, nothing on the API port
+    const apart = await startGateway(env.db, { schemas: ['demo'], metricsPort: 0 });
+    try {
+      const url = apart.gateway.metricsUrl();
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const m = await req(`${url}/metrics`);
+      expect(m.status).toBe(200);
+      expect(m.text).toMatch(metricsText);
+      expect((await req(`${url}/rpc/no_args`)).status).toBe(404);
+      expect((await req(`${apart.url}/metrics`)).status).toBe(404);
+    } finally {
+      await apart.close();
+    }
   });
 
   test('one JSON log line per request with the incoming X-Request-Id (echoed back)', async () => {
@@ -212,7 +249,7 @@ describe('schema reload after migrate', () => {
   // read data tables can still meet migrate's own table locks (policies are re-created): that is the
   // migration's lock order, reported separately; here the traffic is a function that reads no table.
   test('re-applying the code (api rebuilt, NOTIFY) under load drops no request; api is served afterwards', async () => {
-    const gw = await startGateway(env.db, { schemas: ['demo', 'api'], poolSize: 4 });
+    const gw = await startGateway(env.db, { schemas: ['demo', 'api'], poolSize: 4, metricsToken: METRICS_TOKEN });
     try {
       const token = await gw.token('migrate-user');
       let stop = false;
@@ -225,7 +262,7 @@ describe('schema reload after migrate', () => {
         }
       })();
       await new Promise((r) => setTimeout(r, 100));
-      const reloadsBefore = (await req(`${gw.url}/metrics`)).text.match(/lotline_schema_cache_reloads_total\{outcome="ok"\} (\d+)/)![1];
+      const reloadsBefore = (await req(`${gw.url}/metrics`, withMetricsToken)).text.match(/lotline_schema_cache_reloads_total\{outcome="ok"\} (\d+)/)![1];
       const reloaded = nextReload(gw.gateway, 10_000);
       await applyCode(env.db.adminUrl);
       await reloaded; // the NOTIFY sent by applyCode, loaded while the calls keep coming
@@ -233,7 +270,7 @@ describe('schema reload after migrate', () => {
       await loop;
       expect(statuses.length).toBeGreaterThan(5);
       expect(statuses.filter((x) => x !== 200)).toEqual([]);
-      const reloadsAfter = (await req(`${gw.url}/metrics`)).text.match(/lotline_schema_cache_reloads_total\{outcome="ok"\} (\d+)/)![1];
+      const reloadsAfter = (await req(`${gw.url}/metrics`, withMetricsToken)).text.match(/lotline_schema_cache_reloads_total\{outcome="ok"\} (\d+)/)![1];
       expect(Number(reloadsAfter)).toBeGreaterThan(Number(reloadsBefore));
       const api = await req(`${gw.url}/rpc/list_my_brands`, { headers: { Authorization: `Bearer ${token}`, 'Accept-Profile': 'api' } });
       expect(api.status).toBe(200);

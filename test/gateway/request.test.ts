@@ -122,6 +122,23 @@ describe('body', () => {
     expect(refusal(() => parse('POST', '/rpc/f', {}, deep)).details).toBe("The JSON of the request body is nested deeper than 8 levels (the gateway's limit, LOTLINE_MAX_JSON_DEPTH)");
   });
 
+  test('a body that is not UTF-8 or JSON with a lone surrogate escape → 400 PGRST102; surrogate pairs and \\\\u are fine', () => {
+    const invalid = { status: 400, code: 'PGRST102', message: 'Invalid UTF-8 in the request body' };
+    for (const bytes of [[0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d], [0x22, 0xc3], [0x22, 0xed, 0xa0, 0x80, 0x22]]) {
+      expect(refusal(() => parse('POST', '/rpc/f', {}, Buffer.from(bytes)))).toMatchObject(invalid);
+      expect(refusal(() => parse('POST', '/rpc/f', { 'content-type': 'text/plain' }, Buffer.from(bytes)))).toMatchObject(invalid);
+    }
+    for (const body of ['{"a":"\\ud800"}', '{"a":"\\udfff x"}', '{"a":"\\uD83D\\u0041"}', '{"a":"\\ud83d", "b":"\\ude00"}', '{"\\ud800":1}']) {
+      expect(refusal(() => parse('POST', '/rpc/f', {}, body)), body).toMatchObject(invalid);
+    }
+    expect(refusal(() => parse('POST', '/rpc/f', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=%C3'))).toMatchObject(invalid);
+    for (const body of ['{"a":"\\ud83d\\ude00"}', '{"a":"\\\\ud800"}', '{"a":"\\u00e9\\n"}', '{"a":"é"}']) {
+      expect(routine(parse('POST', '/rpc/f', {}, body)).payload.keys, body).toEqual(['a']);
+    }
+    expect(routine(parse('POST', '/rpc/f', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=100%&b=%C3%A9')).payload.args)
+      .toEqual({ kind: 'text', values: new Map([['a', ['100%']], ['b', ['é']]]) });
+  });
+
   test('form fields (repeated ones kept) and the first row of a CSV body are text arguments', () => {
     const form = routine(parse('POST', '/rpc/f', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=1&a=2&b=x%20y')).payload;
     expect(form.kind).toBe('form');

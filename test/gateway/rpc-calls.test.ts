@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { useContractSchema } from './contract-schema.ts';
-import { req } from '../support/http.ts';
+import { raw, req } from '../support/http.ts';
 
 const env = useContractSchema();
 const u = (p: string) => env.gw.url + p;
@@ -368,5 +368,48 @@ describe('postgrest-js as the client', () => {
     const e = await client.rpc('nope', {});
     expect(e.error?.code).toBe('PGRST202');
     expect(e.status).toBe(404);
+  });
+});
+
+describe('request bodies must be UTF-8', () => {
+  test('bytes that are not UTF-8, or JSON with a lone surrogate escape → 400 PGRST102, nothing runs (never U+FFFD)', async () => {
+    const post = (body: Buffer | string, ct = 'application/json') => raw(env.gw.url, { path: '/rpc/add_log', headers: { 'Content-Type': ct }, body });
+    const json = (msg: Buffer) => Buffer.concat([Buffer.from('{"p_msg": "'), msg, Buffer.from('"}')]);
+    const cases: [string, Buffer | string, string?][] = [
+      ['a stray continuation byte', json(Buffer.from([0x41, 0x80, 0x42]))],
+      ['latin-1 é', json(Buffer.from([0x63, 0x61, 0x66, 0xe9]))],
+      ['a truncated 3-byte sequence', json(Buffer.from([0xe2, 0x82]))],
+      ['an overlong encoding of "/"', json(Buffer.from([0xc0, 0xaf]))],
+      ['a UTF-8-encoded surrogate (CESU-8)', json(Buffer.from([0xed, 0xa0, 0x80]))],
+      ['0xFF', json(Buffer.from([0xff]))],
+      ['a lone high surrogate escape', '{"p_msg": "x\\ud800y"}'],
+      ['a lone low surrogate escape', '{"p_msg": "\\uDC00"}'],
+      ['a high surrogate escape at the end of a string', '{"p_msg": "x\\ud83d"}'],
+      ['two high surrogate escapes', '{"p_msg": "\\ud83d\\ud83d"}'],
+      ['a lone surrogate escape in a key', '{"p_msg": "x", "\\ud800": 1}'],
+      ['form: percent-encoded invalid UTF-8', 'p_msg=caf%E9', 'application/x-www-form-urlencoded'],
+      ['text/csv with latin-1', Buffer.concat([Buffer.from('p_msg\ncaf'), Buffer.from([0xe9])]), 'text/csv'],
+    ];
+    const count = async () => Number((await env.db.admin`select count(*) as n from demo.log`)[0]!.n);
+    const before = await count();
+    const bad: string[] = [];
+    for (const [what, body, ct] of cases) {
+      const res = await post(body, ct);
+      const b = res.json as { code?: string; message?: string } | undefined;
+      if (res.status !== 400 || b?.code !== 'PGRST102' || b.message !== 'Invalid UTF-8 in the request body') bad.push(`${what}: ${res.status} ${res.text.slice(0, 160)}`);
+    }
+    expect(bad).toEqual([]);
+    expect(await count(), 'nothing was written').toBe(before);
+    // controls: a surrogate pair escape, an escaped backslash before "u", and real UTF-8 are characters
+    for (const [msg, body] of [
+      ['smile 😀', '{"p_msg": "smile \\ud83d\\ude00"}'],
+      ['back\\ud800slash', '{"p_msg": "back\\\\ud800slash"}'],
+      ['café ü', Buffer.from('{"p_msg": "café ü"}', 'utf8')],
+    ] as const) {
+      const res = await post(body);
+      expect(res.status, res.text).toBe(200);
+      const [row] = await env.db.admin<{ msg: string }[]>`select msg from demo.log where id = ${Number(res.text)}`;
+      expect(row?.msg).toBe(msg);
+    }
   });
 });

@@ -143,6 +143,15 @@ function buildAttacks(): Attack[] {
   add({ name: 'iat in the future', auth: bearer(hmacToken('HS256', secret, good({ iat: now() + 3600 }))), status: 401, code: 'PGRST303', message: 'JWT issued at future' });
   add({ name: 'expired RS256 token from the IdP', auth: bearer(rsaToken(rsaPrivatePem, good({ exp: now() - 3600 }), { kid: rsaKid })), status: 401, code: 'PGRST303', gw: 'rsa' });
 
+  // --- the user id (sub): a string without control characters, never a number/object/boolean taken as text ---
+  const subMsg = "The JWT 'sub' claim must be a string without control characters";
+  for (const [what, sub] of [['a number', 12345], ['an object', { id: 'alice' }], ['a boolean', true], ['an array', ['alice']],
+    ['with a newline', 'alice\nadmin'], ['with a NUL', 'alice\u0000'], ['with a tab', 'al\tice'], ['with a C1 control', 'alice\u0085'],
+    ['with a line separator', 'alice\u2028']] as const) {
+    add({ name: `sub ${what}`, auth: bearer(hmacToken('HS256', secret, good({ sub }))), status: 401, code: 'PGRST303', message: subMsg });
+  }
+  add({ name: 'sub a number through the RS256 IdP', auth: bearer(rsaToken(rsaPrivatePem, good({ sub: 42 }), { kid: rsaKid })), status: 401, code: 'PGRST303', gw: 'rsa' });
+
   // --- audience and issuer (gateway configured with both) ---
   const ai = (extra: object) => bearer(hmacToken('HS256', secret, good({ aud: 'lotline-api', iss: 'https://id.lotline.test', ...extra })));
   add({ name: 'wrong aud', auth: ai({ aud: 'billing-api' }), status: 401, code: 'PGRST303', message: 'JWT not in audience', gw: 'audiss' });

@@ -24,4 +24,14 @@ describe('SQL specifics of the foundation RPCs', () => {
     const rows = await asUser(t.db.admin, { sub: 'mallory' }, (tx) => tx`select * from data.brands`);
     expect(rows.length).toBe(0);
   });
+
+  it('app.act_as refuses a user id with control characters, as the gateway refuses such a token (400 printable)', async () => {
+    for (const sub of ['alice\nadmin', 'al\tice', 'alice\u0085', 'alice\u2028', '\u001b[31m']) {
+      const err = await asUser(t.db.admin, { sub }, (tx) => tx`select 1`).catch((e: { code: string; detail?: string }) => e);
+      expect((err as { code: string }).code, JSON.stringify(sub)).toBe('22023');
+      expect(JSON.parse((err as { detail: string }).detail)).toMatchObject({ field: '_sub', rule: 'printable' });
+    }
+    const ok = await asUser(t.db.admin, { sub: 'alice@example.com|ü' }, (tx) => tx<{ id: string }[]>`select app.current_user_id() as id`);
+    expect(ok[0]!.id).toBe('alice@example.com|ü');
+  });
 });

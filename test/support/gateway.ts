@@ -32,6 +32,8 @@ export async function startGateway(db: TestDb, overrides: Partial<GatewaySetting
     logLevel: 'silent',
     poolSize: 4,
     shutdownTimeoutMs: 5000,
+    // tests send far more anonymous requests from 127.0.0.1 than a client would; the rate-limit tests turn it on
+    rateLimitAnonMax: 0,
     // LOTLINE_DB_PREPARED_STATEMENTS=false runs every HTTP test in PgBouncer mode (no prepared statements)
     ...(process.env.LOTLINE_DB_PREPARED_STATEMENTS ? { preparedStatements: !/^(false|0|no|off)$/i.test(process.env.LOTLINE_DB_PREPARED_STATEMENTS) } : {}),
     ...overrides,
