@@ -1,31 +1,11 @@
 -- data.batches ------------------------------------------------------------------------------------
-alter table data.batches enable row level security;
-alter table data.batches force row level security;
-drop policy if exists select_member on data.batches;
-create policy select_member on data.batches for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
-drop policy if exists insert_editor on data.batches;
-create policy insert_editor on data.batches for insert to authenticated
-  with check (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]));
-drop policy if exists update_editor on data.batches;
-create policy update_editor on data.batches for update to authenticated
-  using (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]))
-  with check (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]));
-drop policy if exists delete_admin on data.batches;
-create policy delete_admin on data.batches for delete to authenticated
-  using (brand_id = any ((select app.current_brand_ids('admin'))::uuid[]));
+call app.brand_rls('data.batches', _insert => 'editor', _update => 'editor', _delete => 'admin');
 
-drop trigger if exists _100_touch_updated_at on data.batches;
-create trigger _100_touch_updated_at before update on data.batches
-  for each row execute function app.tg__touch_updated_at();
+call app.attach_trigger('data.batches', '_100_touch_updated_at', 'before update', 'app.tg__touch_updated_at');
 -- state machine, archived batches, archived_at: for every writer (sql/batches/row-guard.sql)
-drop trigger if exists _050_batches_guard on data.batches;
-create trigger _050_batches_guard before insert or update on data.batches
-  for each row execute function app.tg__batches_guard();
+call app.attach_trigger('data.batches', '_050_batches_guard', 'before insert or update', 'app.tg__batches_guard');
 -- created_by is the acting user
-drop trigger if exists _040_created_by on data.batches;
-create trigger _040_created_by before insert or update on data.batches
-  for each row execute function app.tg__stamp_created_by();
+call app.attach_trigger('data.batches', '_040_created_by', 'before insert or update', 'app.tg__stamp_created_by');
 
 revoke all on data.batches from anon, authenticated;
 grant select, delete on data.batches to authenticated;

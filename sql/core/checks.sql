@@ -166,10 +166,25 @@ begin
 end
 $$;
 
+-- A required key argument of a fixed format (public ids, codes): 400 `required` when null or empty, 400 `format`
+-- with _message when it does not match _pattern. Returns the value, to pass it on in the same expression.
+create or replace function app.check_format(_value text, _field text, _pattern text, _message text)
+returns text
+language plpgsql immutable security invoker set search_path = ''
+as $$
+begin
+  perform app.check_required(nullif(_value, ''), _field);
+  if _value !~ _pattern then
+    perform app.invalid(_field, 'format', _message);
+  end if;
+  return _value;
+end
+$$;
+
 grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
   app.check_text(text, text, integer, boolean), app.check_object(jsonb, text), app.check_keys(jsonb, text, text[]),
   app.check_between(numeric, text, numeric, numeric), app.check_min_max(numeric, text, numeric, numeric),
-  app.check_paging(integer, integer, integer) to authenticated, anon;
+  app.check_paging(integer, integer, integer), app.check_format(text, text, text, text) to authenticated, anon;
 -- the definers (owned by lotline_auth) validate their arguments with these
 grant execute on function app.iso_date_ok(text), app.json_date(jsonb, text), app.json_quantity(jsonb, text), app.check_quantity(numeric, text),
   app.check_text(text, text, integer, boolean) to lotline_auth;

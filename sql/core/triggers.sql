@@ -30,19 +30,35 @@ begin
 end
 $$;
 
--- (Re)attach a trigger at migrate time: drop it if it exists, create it `<_events> on <_table> for each <_each>`.
--- Runs only as the migrating owner (nobody else may execute it).
+-- (Re)attach a trigger at migrate time: drop it if it exists, create it
+-- `<_events> on <_table> [referencing <_referencing>] for each <_each>` (_referencing names the transition
+-- tables of a statement trigger, e.g. 'new table as new_rows'). Runs only as the migrating owner (nobody else may execute it).
+drop procedure if exists app.attach_trigger(regclass, text, text, text, text);
 create or replace procedure app.attach_trigger(_table regclass, _name text, _events text, _function text,
-                                               _each text default 'row')
+                                               _each text default 'row', _referencing text default null)
 language plpgsql security invoker set search_path = ''
 as $$
 begin
   execute format('drop trigger if exists %I on %s', _name, _table);
-  execute format('create trigger %I %s on %s for each %s execute function %s()', _name, _events, _table, _each, _function);
+  execute format('create trigger %I %s on %s %s for each %s execute function %s()', _name, _events, _table,
+                 coalesce('referencing ' || _referencing, ''), _each, _function);
 end
 $$;
 
-revoke execute on procedure app.attach_trigger(regclass, text, text, text, text) from public;
+revoke execute on procedure app.attach_trigger(regclass, text, text, text, text, text) from public;
+
+-- (Re)attach the append-only guards of a ledger: no update or delete of a row (_100_append_only) and no truncate
+-- (_100_append_only_truncate), whoever asks. Runs only as the migrating owner.
+create or replace procedure app.attach_append_only(_table regclass)
+language plpgsql security invoker set search_path = ''
+as $$
+begin
+  call app.attach_trigger(_table, '_100_append_only', 'before update or delete', 'app.tg__append_only');
+  call app.attach_trigger(_table, '_100_append_only_truncate', 'before truncate', 'app.tg__append_only', 'statement');
+end
+$$;
+
+revoke execute on procedure app.attach_append_only(regclass) from public;
 
 -- _040_created_by: created_by is the acting user (the JWT sub) on insert, whatever the row says, and never
 -- changes afterwards. Without an acting user (a superuser's own statement) the row's value stays.

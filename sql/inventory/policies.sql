@@ -1,27 +1,10 @@
 -- data.locations ----------------------------------------------------------------------------------
-alter table data.locations enable row level security;
-alter table data.locations force row level security;
-drop policy if exists select_member on data.locations;
-create policy select_member on data.locations for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
-drop policy if exists insert_editor on data.locations;
-create policy insert_editor on data.locations for insert to authenticated
-  with check (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]));
-drop policy if exists update_editor on data.locations;
-create policy update_editor on data.locations for update to authenticated
-  using (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]))
-  with check (brand_id = any ((select app.current_brand_ids('editor'))::uuid[]));
+call app.brand_rls('data.locations', _insert => 'editor', _update => 'editor');
 
-drop trigger if exists _100_touch_updated_at on data.locations;
-create trigger _100_touch_updated_at before update on data.locations
-  for each row execute function app.tg__touch_updated_at();
+call app.attach_trigger('data.locations', '_100_touch_updated_at', 'before update', 'app.tg__touch_updated_at');
 -- archived locations do not change (sql/inventory/locations.sql); created_by is the acting user
-drop trigger if exists _050_locations_guard on data.locations;
-create trigger _050_locations_guard before update on data.locations
-  for each row execute function app.tg__locations_guard();
-drop trigger if exists _040_created_by on data.locations;
-create trigger _040_created_by before insert or update on data.locations
-  for each row execute function app.tg__stamp_created_by();
+call app.attach_trigger('data.locations', '_050_locations_guard', 'before update', 'app.tg__locations_guard');
+call app.attach_trigger('data.locations', '_040_created_by', 'before insert or update', 'app.tg__stamp_created_by');
 
 -- no delete: a location with history is archived (api.archive_location), never removed
 revoke all on data.locations from anon, authenticated, lotline_auth;
@@ -33,11 +16,7 @@ grant select, update (updated_at, archived_at) on data.locations to lotline_auth
 
 -- data.stock --------------------------------------------------------------------------------------
 -- Balances change only through the inventory definers (stock-ledger.sql and the workflows beside it), together with the ledger.
-alter table data.stock enable row level security;
-alter table data.stock force row level security;
-drop policy if exists select_member on data.stock;
-create policy select_member on data.stock for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+call app.brand_rls('data.stock');
 
 revoke all on data.stock from anon, authenticated, lotline_auth;
 grant select on data.stock to authenticated;
@@ -52,18 +31,9 @@ grant select, insert, update (value) on data.brand_counters to lotline_auth;
 
 -- data.stock_movements ----------------------------------------------------------------------------
 -- The stock ledger: appended only by the inventory definers, never updated or deleted (by anyone).
-alter table data.stock_movements enable row level security;
-alter table data.stock_movements force row level security;
-drop policy if exists select_member on data.stock_movements;
-create policy select_member on data.stock_movements for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+call app.brand_rls('data.stock_movements');
 
-drop trigger if exists _100_append_only on data.stock_movements;
-create trigger _100_append_only before update or delete on data.stock_movements
-  for each row execute function app.tg__append_only();
-drop trigger if exists _100_append_only_truncate on data.stock_movements;
-create trigger _100_append_only_truncate before truncate on data.stock_movements
-  for each statement execute function app.tg__append_only();
+call app.attach_append_only('data.stock_movements');
 
 revoke all on data.stock_movements from anon, authenticated, lotline_auth;
 grant select on data.stock_movements to authenticated;
@@ -72,30 +42,18 @@ grant usage on sequence data.stock_movements_id_seq to lotline_auth;
 
 -- data.inbounds -----------------------------------------------------------------------------------
 -- Inbound receipts are written only by app.inventory_receive (with their stock), and never changed.
-alter table data.inbounds enable row level security;
-alter table data.inbounds force row level security;
-drop policy if exists select_member on data.inbounds;
-create policy select_member on data.inbounds for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+call app.brand_rls('data.inbounds');
 
-drop trigger if exists _100_append_only on data.inbounds;
-create trigger _100_append_only before update or delete on data.inbounds
-  for each row execute function app.tg__append_only();
+call app.attach_trigger('data.inbounds', '_100_append_only', 'before update or delete', 'app.tg__append_only');
 
 revoke all on data.inbounds from anon, authenticated, lotline_auth;
 grant select on data.inbounds to authenticated;
 grant select, insert on data.inbounds to lotline_auth;
 
 -- data.inbound_lines ------------------------------------------------------------------------------
-alter table data.inbound_lines enable row level security;
-alter table data.inbound_lines force row level security;
-drop policy if exists select_member on data.inbound_lines;
-create policy select_member on data.inbound_lines for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+call app.brand_rls('data.inbound_lines');
 
-drop trigger if exists _100_append_only on data.inbound_lines;
-create trigger _100_append_only before update or delete on data.inbound_lines
-  for each row execute function app.tg__append_only();
+call app.attach_trigger('data.inbound_lines', '_100_append_only', 'before update or delete', 'app.tg__append_only');
 
 revoke all on data.inbound_lines from anon, authenticated, lotline_auth;
 grant select on data.inbound_lines to authenticated;
@@ -103,11 +61,7 @@ grant select, insert on data.inbound_lines to lotline_auth;
 
 -- data.transfers ----------------------------------------------------------------------------------
 -- Transfer state changes only through the transfer definers (transfers.sql), with its stock.
-alter table data.transfers enable row level security;
-alter table data.transfers force row level security;
-drop policy if exists select_member on data.transfers;
-create policy select_member on data.transfers for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+call app.brand_rls('data.transfers');
 
 revoke all on data.transfers from anon, authenticated, lotline_auth;
 grant select on data.transfers to authenticated;
@@ -115,11 +69,7 @@ grant select, insert, update on data.transfers to lotline_auth;
 
 -- data.transfer_lines -----------------------------------------------------------------------------
 -- Lines are replaced only by app.transfer_update while the transfer is pending, with the reservations.
-alter table data.transfer_lines enable row level security;
-alter table data.transfer_lines force row level security;
-drop policy if exists select_member on data.transfer_lines;
-create policy select_member on data.transfer_lines for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+call app.brand_rls('data.transfer_lines');
 
 revoke all on data.transfer_lines from anon, authenticated, lotline_auth;
 grant select on data.transfer_lines to authenticated;

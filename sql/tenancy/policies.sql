@@ -1,11 +1,6 @@
 -- data.brands -------------------------------------------------------------------------------------
-alter table data.brands enable row level security;
-alter table data.brands force row level security;
-drop policy if exists select_member on data.brands;
-create policy select_member on data.brands for select to authenticated
-  using (id = any ((select app.current_brand_ids())::uuid[]));
 -- No write for callers: brands are created by app.create_brand_with_owner, and no api function renames one.
-drop policy if exists update_owner on data.brands;
+call app.brand_rls('data.brands', _column => 'id');
 -- lotline_auth (BYPASSRLS, owner of the membership helpers) needs no policy, only the grants below.
 
 revoke all on data.brands from anon, authenticated, lotline_auth;
@@ -13,27 +8,12 @@ grant select on data.brands to authenticated;
 -- insert: create_brand_with_owner; update (updated_at): the no-op write that serialises membership changes
 grant select, insert, update (updated_at) on data.brands to lotline_auth;
 
-drop trigger if exists _100_touch_updated_at on data.brands;
-create trigger _100_touch_updated_at before update on data.brands
-  for each row execute function app.tg__touch_updated_at();
+call app.attach_trigger('data.brands', '_100_touch_updated_at', 'before update', 'app.tg__touch_updated_at');
 
 -- data.brand_members ------------------------------------------------------------------------------
-alter table data.brand_members enable row level security;
-alter table data.brand_members force row level security;
-drop policy if exists select_member on data.brand_members;
-create policy select_member on data.brand_members for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
--- admins add and change members up to admin; only owners grant owner (app.can_grant)
-drop policy if exists insert_admin on data.brand_members;
-create policy insert_admin on data.brand_members for insert to authenticated
-  with check (brand_id = any ((select app.current_brand_ids('admin'))::uuid[]) and app.can_grant(brand_id, role));
-drop policy if exists update_admin on data.brand_members;
-create policy update_admin on data.brand_members for update to authenticated
-  using (brand_id = any ((select app.current_brand_ids('admin'))::uuid[]) and app.can_grant(brand_id, role))
-  with check (brand_id = any ((select app.current_brand_ids('admin'))::uuid[]) and app.can_grant(brand_id, role));
-drop policy if exists delete_admin on data.brand_members;
-create policy delete_admin on data.brand_members for delete to authenticated
-  using (brand_id = any ((select app.current_brand_ids('admin'))::uuid[]) and app.can_grant(brand_id, role));
+-- admins add, change and remove members up to admin; only owners grant owner (app.can_grant)
+call app.brand_rls('data.brand_members', _insert => 'admin', _update => 'admin', _delete => 'admin',
+                   _write_check => 'app.can_grant(brand_id, role)');
 -- lotline_auth (BYPASSRLS, owner of the membership helpers) needs no policy, only the grants below.
 
 revoke all on data.brand_members from anon, authenticated, lotline_auth;
@@ -42,19 +22,11 @@ grant insert (brand_id, user_id, role), update (role) on data.brand_members to a
 grant select, insert on data.brand_members to lotline_auth;
 
 -- Whoever writes (add/remove_brand_member or direct DML): serialised per brand, and the last owner stays.
-drop trigger if exists _100_keep_an_owner on data.brand_members;
-create trigger _100_keep_an_owner before insert or update or delete on data.brand_members
-  for each row execute function app.tg__brand_members_keep_an_owner();
+call app.attach_trigger('data.brand_members', '_100_keep_an_owner', 'before insert or update or delete', 'app.tg__brand_members_keep_an_owner');
 
 -- data.brand_counters -----------------------------------------------------------------------------
-alter table data.brand_counters enable row level security;
-alter table data.brand_counters force row level security;
-drop policy if exists select_member on data.brand_counters;
-create policy select_member on data.brand_counters for select to authenticated
-  using (brand_id = any ((select app.current_brand_ids())::uuid[]));
+call app.brand_rls('data.brand_counters');
 -- Counters are advanced only by the inventory definers (app.inventory_next_number): a caller who could set
 -- one back would make the next transfer or inbound number collide.
-drop policy if exists insert_editor on data.brand_counters;
-drop policy if exists update_editor on data.brand_counters;
 revoke all on data.brand_counters from anon, authenticated;
 grant select on data.brand_counters to authenticated;

@@ -1,32 +1,17 @@
 -- Traceability tables: readable by members, written only by the traceability definers (genealogy.sql,
 -- recalls.sql). Genealogy and recall membership are append-only (for everyone); a recall row changes once, when lifted.
 
-do $$
-declare t text;
-begin
-  foreach t in array array['genealogy_events', 'genealogy_edges', 'recalls', 'recall_batches'] loop
-    execute format('alter table data.%I enable row level security', t);
-    execute format('alter table data.%I force row level security', t);
-    execute format('drop policy if exists select_member on data.%I', t);
-    execute format('create policy select_member on data.%I for select to authenticated
-                      using (brand_id = any ((select app.current_brand_ids())::uuid[]))', t);
-  end loop;
-  foreach t in array array['genealogy_events', 'genealogy_edges', 'recall_batches'] loop
-    execute format('drop trigger if exists _100_append_only on data.%I', t);
-    execute format('create trigger _100_append_only before update or delete on data.%I for each row execute function app.tg__append_only()', t);
-  end loop;
-  foreach t in array array['genealogy_events', 'genealogy_edges', 'recalls', 'recall_batches'] loop
-    execute format('drop trigger if exists _100_append_only_truncate on data.%I', t);
-    execute format('create trigger _100_append_only_truncate before truncate on data.%I for each statement execute function app.tg__append_only()', t);
-  end loop;
-end
-$$;
+call app.brand_rls('data.genealogy_events');
+call app.brand_rls('data.genealogy_edges');
+call app.brand_rls('data.recalls');
+call app.brand_rls('data.recall_batches');
+call app.attach_append_only('data.genealogy_events');
+call app.attach_append_only('data.genealogy_edges');
+call app.attach_append_only('data.recall_batches');
 -- no cycle, whoever inserts (genealogy.sql explains the lock it takes)
-drop trigger if exists _200_no_cycle on data.genealogy_edges;
-create trigger _200_no_cycle after insert on data.genealogy_edges
-  referencing new table as new_edges for each statement execute function app.tg__genealogy_no_cycle();
-drop trigger if exists _100_no_delete on data.recalls;
-create trigger _100_no_delete before delete on data.recalls for each row execute function app.tg__append_only();
+call app.attach_trigger('data.genealogy_edges', '_200_no_cycle', 'after insert', 'app.tg__genealogy_no_cycle', 'statement', 'new table as new_edges');
+call app.attach_trigger('data.recalls', '_100_no_delete', 'before delete', 'app.tg__append_only');
+call app.attach_trigger('data.recalls', '_100_append_only_truncate', 'before truncate', 'app.tg__append_only', 'statement');
 
 revoke all on data.genealogy_events, data.genealogy_edges, data.recalls, data.recall_batches from anon, authenticated, lotline_auth;
 grant select on data.genealogy_events, data.genealogy_edges, data.recalls, data.recall_batches to authenticated;

@@ -5,11 +5,9 @@ as $$
 declare v api.consumer_view;
 begin
   -- public: no role check; anon reaches data only through the definer app.public_view
-  perform app.check_required(nullif(_public_id, ''), '_public_id');
-  if _public_id !~ '^[A-Za-z0-9_-]{1,64}$' then
-    perform app.invalid('_public_id', 'format', '_public_id must be 1-64 URL-safe characters (A-Z a-z 0-9 - _)');
-  end if;
-  select * into v from app.public_view(_public_id => _public_id);
+  select * into v
+    from app.public_view(_public_id => app.check_format(_public_id, '_public_id', '^[A-Za-z0-9_-]{1,64}$',
+                                                       '_public_id must be 1-64 URL-safe characters (A-Z a-z 0-9 - _)'));
   if not found then
     perform app.not_found('Batch', _public_id, '_public_id');
   end if;

@@ -5,11 +5,9 @@ as $$
 declare v api.consumer_view;
 begin
   -- public: no role check; anon reaches data only through the definer app.public_view
-  perform app.check_required(nullif(_code, ''), '_code');
-  if _code !~ '^[A-Za-z0-9_-]{16}$' then
-    perform app.invalid('_code', 'format', '_code must be the 16-character URL-safe code printed on the product');
-  end if;
-  select * into v from app.public_view(_code => _code);
+  select * into v
+    from app.public_view(_code => app.check_format(_code, '_code', '^[A-Za-z0-9_-]{16}$',
+                                             '_code must be the 16-character URL-safe code printed on the product'));
   if not found then
     perform app.not_found('Serial code', _code, '_code');
   end if;
